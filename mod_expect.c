@@ -1,0 +1,388 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * mod_expect: per-server, per-directory and per-.htaccess control of
+ * "Expect: 100-continue".
+ *
+ *   ExpectPolicy continue       the core sends 100 Continue when the body
+ *                               is read (default)
+ *   ExpectPolicy immediate      send 100 Continue as soon as the request
+ *                               has passed access control
+ *   ExpectPolicy ignore         never send 100 Continue, hide Expect from
+ *                               handlers, CGI and proxied backends
+ *   ExpectPolicy reject         417 Expectation Failed before any body
+ *                               byte is read
+ *
+ * The environment variable "expect-policy" (SetEnvIf, or RewriteRule
+ * [E=...] in server context) overrides the directive per request.
+ *
+ * Example:
+ *
+ *   LoadModule expect_module modules/mod_expect.so
+ *   ExpectPolicy continue
+ *   <Location "/upload">
+ *       ExpectPolicy immediate
+ *   </Location>
+ *   <Directory "/var/www/static">
+ *       ExpectPolicy reject
+ *       ErrorDocument 417 "Send the body without Expect: 100-continue"
+ *   </Directory>
+ *
+ * The request's journey (hooks in the order httpd runs them):
+ *
+ *   post_read_request  an expectation only stands for HTTP/1.1 requests
+ *                      with content; drop the others (RFC 9110 10.1.1)
+ *   header_parser      first hook that sees <Directory>, <Location>, <If>
+ *                      and .htaccess merged: decide the policy, reject or
+ *                      ignore before anything reads the body
+ *   fixups             access control has passed: "immediate" sends 100
+ *   handler            just before the core's default handler, which only
+ *                      discards the body: never wait for an ignored body
+ *   insert_error_filter  an error response never waits for an ignored body
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_core.h"
+
+#include "apr_strings.h"
+
+module AP_MODULE_DECLARE_DATA expect_module;
+
+#define EXPECT_LOG_PREFIX "mod_expect: "
+#define EXPECT_POLICY_ENV "expect-policy"
+#define EXPECT_POLICY_KEYWORDS "continue|immediate|ignore|reject"
+
+typedef enum {
+    EXPECT_POLICY_UNSET = 0,
+    EXPECT_POLICY_CONTINUE,
+    EXPECT_POLICY_IMMEDIATE,
+    EXPECT_POLICY_IGNORE,
+    EXPECT_POLICY_REJECT
+} expect_policy_e;
+
+#define EXPECT_POLICY_DEFAULT EXPECT_POLICY_CONTINUE
+
+typedef struct {
+    expect_policy_e policy;
+} expect_dir_conf;
+
+/* Per request, only for requests whose expectation was judged. */
+typedef struct {
+    expect_policy_e policy;
+} expect_req_t;
+
+/* --------------------------------------------------------------------
+ * Configuration
+ */
+
+static void *expect_create_dir_conf(apr_pool_t *p, char *dummy)
+{
+    expect_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)dummy;
+    conf->policy = EXPECT_POLICY_UNSET;
+    return conf;
+}
+
+static void *expect_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    expect_dir_conf *base = basev;
+    expect_dir_conf *add = addv;
+    expect_dir_conf *new = apr_pcalloc(p, sizeof(*new));
+
+    new->policy = add->policy == EXPECT_POLICY_UNSET ? base->policy
+                                                     : add->policy;
+    return new;
+}
+
+static expect_policy_e expect_parse_policy(const char *word)
+{
+    if (!strcasecmp(word, "continue")) {
+        return EXPECT_POLICY_CONTINUE;
+    }
+    if (!strcasecmp(word, "immediate")) {
+        return EXPECT_POLICY_IMMEDIATE;
+    }
+    if (!strcasecmp(word, "ignore")) {
+        return EXPECT_POLICY_IGNORE;
+    }
+    if (!strcasecmp(word, "reject")) {
+        return EXPECT_POLICY_REJECT;
+    }
+    return EXPECT_POLICY_UNSET;
+}
+
+static const char *expect_policy_name(expect_policy_e policy)
+{
+    switch (policy) {
+    case EXPECT_POLICY_IMMEDIATE:
+        return "immediate";
+    case EXPECT_POLICY_IGNORE:
+        return "ignore";
+    case EXPECT_POLICY_REJECT:
+        return "reject";
+    default:
+        return "continue";
+    }
+}
+
+static const char *expect_set_policy(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    expect_dir_conf *conf = dconf;
+
+    /* A per-method policy would be silently applied to every method. */
+    if (cmd->limited != -1) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " cannot occur within "
+                           "<Limit> or <LimitExcept>; use "
+                           "<If \"%{REQUEST_METHOD} == 'PUT'\"> instead",
+                           NULL);
+    }
+    conf->policy = expect_parse_policy(arg);
+    if (conf->policy == EXPECT_POLICY_UNSET) {
+        return apr_psprintf(cmd->pool, "%s must be one of "
+                            EXPECT_POLICY_KEYWORDS ", not '%s'",
+                            cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+/* --------------------------------------------------------------------
+ * Decisions
+ */
+
+/* The directive, unless the request's "expect-policy" variable says
+ * otherwise. */
+static expect_policy_e expect_decide_policy(request_rec *r)
+{
+    expect_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                 &expect_module);
+    const char *env = apr_table_get(r->subprocess_env, EXPECT_POLICY_ENV);
+
+    if (env) {
+        expect_policy_e policy = expect_parse_policy(env);
+
+        if (policy != EXPECT_POLICY_UNSET) {
+            return policy;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, EXPECT_LOG_PREFIX
+                      "ignoring environment variable " EXPECT_POLICY_ENV
+                      "=%s: must be one of " EXPECT_POLICY_KEYWORDS, env);
+    }
+    return conf->policy == EXPECT_POLICY_UNSET ? EXPECT_POLICY_DEFAULT
+                                               : conf->policy;
+}
+
+static int expect_has_content(request_rec *r)
+{
+    const char *cl;
+
+    if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        return 1;
+    }
+    cl = apr_table_get(r->headers_in, "Content-Length");
+    /* The core has already refused invalid lengths with 400. */
+    return cl && apr_atoi64(cl) > 0;
+}
+
+/* The body of a request whose expectation was ignored may never come:
+ * the client waits for a 100 Continue that will not be sent. A response
+ * that does not need the body must not wait for it; the connection is
+ * closed after the response instead (lingering close drains the body
+ * without parsing it). */
+static void expect_unwanted_body(request_rec *r)
+{
+    expect_req_t *req;
+
+    while (r->prev) {
+        r = r->prev;
+    }
+    req = ap_get_module_config(r->request_config, &expect_module);
+    if (req && req->policy == EXPECT_POLICY_IGNORE
+        && r->connection->keepalive != AP_CONN_CLOSE) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
+                      "body of ignored expectation unwanted, "
+                      "closing the connection after the response");
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+}
+
+static const char *expect_document(request_rec *r)
+{
+    return apr_pstrcat(r->pool,
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
+        "<html><head>\n"
+        "<title>417 Expectation Failed</title>\n"
+        "</head><body>\n"
+        "<h1>Expectation Failed</h1>\n"
+        "<p>This server does not send <code>100 Continue</code> for ",
+        ap_escape_html(r->pool, r->uri),
+        ", so it refused the request header\n"
+        "<code>Expect: ",
+        ap_escape_html(r->pool, apr_table_get(r->headers_in, "Expect")),
+        "</code> before reading the request body.</p>\n"
+        "<p>To fix this, send the request again without the "
+        "<code>Expect</code> header,\n"
+        "or send the request body without waiting for "
+        "<code>100 Continue</code>.</p>\n"
+        "</body></html>\n", NULL);
+}
+
+static void expect_send_continue(request_rec *r)
+{
+    int status = r->status;
+    const char *status_line = r->status_line;
+
+    r->status = HTTP_CONTINUE;
+    r->status_line = NULL;
+    /* 0: do not send (and so clear) headers_out */
+    ap_send_interim_response(r, 0);
+    r->status = status;
+    r->status_line = status_line;
+}
+
+/* --------------------------------------------------------------------
+ * The request's journey
+ */
+
+static int expect_post_read_request(request_rec *r)
+{
+    if (!r->expecting_100 || r->main || r->prev) {
+        return DECLINED;
+    }
+    if (r->proto_num < HTTP_VERSION(1, 1) || !expect_has_content(r)) {
+        /* HTTP/1.0: the expectation MUST be ignored; no content: nothing
+         * to wait for. Leaving the flag set would cost the keep-alive. */
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
+                      "dropping expectation of %s request %s",
+                      r->protocol, r->proto_num < HTTP_VERSION(1, 1)
+                      ? "(HTTP/1.0)" : "without content");
+        r->expecting_100 = 0;
+    }
+    return DECLINED;
+}
+
+static int expect_header_parser(request_rec *r)
+{
+    expect_req_t *req;
+
+    if (!r->expecting_100 || r->main || r->prev) {
+        return DECLINED;
+    }
+    req = apr_palloc(r->pool, sizeof(*req));
+    req->policy = expect_decide_policy(r);
+    ap_set_module_config(r->request_config, &expect_module, req);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
+                  "ExpectPolicy %s for %s", expect_policy_name(req->policy),
+                  r->uri);
+
+    switch (req->policy) {
+    case EXPECT_POLICY_REJECT:
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
+                      "rejecting 'Expect: %s' for %s (ExpectPolicy reject)",
+                      apr_table_get(r->headers_in, "Expect"), r->uri);
+        if (!ap_response_code_string(r, ap_index_of_response(
+                                            HTTP_EXPECTATION_FAILED))) {
+            ap_custom_response(r, HTTP_EXPECTATION_FAILED,
+                               expect_document(r));
+        }
+        return HTTP_EXPECTATION_FAILED;
+    case EXPECT_POLICY_IGNORE:
+        r->expecting_100 = 0;
+        apr_table_unset(r->headers_in, "Expect");
+        return DECLINED;
+    default:
+        return DECLINED;
+    }
+}
+
+static int expect_fixups(request_rec *r)
+{
+    expect_req_t *req;
+
+    if (!r->expecting_100 || r->main || r->prev) {
+        return DECLINED;
+    }
+    req = ap_get_module_config(r->request_config, &expect_module);
+    if (req && req->policy == EXPECT_POLICY_IMMEDIATE) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
+                      "sending 100 Continue before the handler");
+        expect_send_continue(r);
+    }
+    return DECLINED;
+}
+
+static int expect_before_default_handler(request_rec *r)
+{
+    if (!r->main) {
+        expect_unwanted_body(r);
+    }
+    return DECLINED;
+}
+
+static void expect_insert_error_filter(request_rec *r)
+{
+    if (!r->main) {
+        expect_unwanted_body(r);
+    }
+}
+
+/* --------------------------------------------------------------------
+ * Registration
+ */
+
+static void expect_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    /* Runs before mod_setenvif and friends could look at the request;
+     * only server/vhost config is visible here, so decide nothing. */
+    ap_hook_post_read_request(expect_post_read_request, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
+    /* The first hook with the merged per-dir config; after SetEnvIf in
+     * directory context (MIDDLE) and before authentication, which may read
+     * the body (mod_auth_form). */
+    ap_hook_header_parser(expect_header_parser, NULL, NULL, APR_HOOK_LAST);
+    /* Access control has passed, the handler has not run yet. */
+    ap_hook_fixups(expect_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* Reached only when no handler took the request: the core's default
+     * handler (REALLY_LAST) is next, and it only discards the body. */
+    ap_hook_handler(expect_before_default_handler, NULL, NULL,
+                    APR_HOOK_REALLY_LAST - 1);
+    /* ap_send_error_response(): before the body would be discarded. */
+    ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+}
+
+static const command_rec expect_cmds[] = {
+    AP_INIT_TAKE1("ExpectPolicy", expect_set_policy, NULL, OR_FILEINFO,
+                  "What to do with 'Expect: 100-continue': "
+                  EXPECT_POLICY_KEYWORDS " (default continue)"),
+    {NULL}
+};
+
+AP_DECLARE_MODULE(expect) = {
+    STANDARD20_MODULE_STUFF,
+    expect_create_dir_conf,     /* create per-directory config */
+    expect_merge_dir_conf,      /* merge per-directory config */
+    NULL,                       /* create per-server config */
+    NULL,                       /* merge per-server config */
+    expect_cmds,                /* command table */
+    expect_register_hooks,      /* register hooks */
+    AP_MODULE_FLAG_NONE         /* flags */
+};

@@ -1,0 +1,82 @@
+"""A real HTTP/1.1 origin on loopback for mod_proxy_http to talk to.
+
+It is slow to answer an expectation: it waits DELAY seconds before its own
+100 Continue, so a client of httpd can tell whether the 100 it got came
+from httpd (ExpectPolicy immediate) or was relayed from here (continue).
+It answers with JSON saying what it received.
+"""
+import json
+import socket
+import threading
+import time
+
+DELAY = 1.5
+
+
+class Backend:
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stop(self):
+        self.running = False
+        self.sock.close()
+
+    def _accept(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,),
+                             daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(10)
+        f = conn.makefile("rb")
+        try:
+            while self._one(conn, f):
+                pass
+        except (OSError, ValueError):
+            pass
+        finally:
+            f.close()
+            conn.close()
+
+    def _one(self, conn, f):
+        line = f.readline()
+        if not line:
+            return False
+        method, path, _ = line.decode("latin-1").split(" ", 2)
+        headers = {}
+        while True:
+            h = f.readline().decode("latin-1").rstrip("\r\n")
+            if not h:
+                break
+            name, value = h.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+        expect = headers.get("expect")
+        if expect and expect.lower() == "100-continue":
+            time.sleep(DELAY)
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        length = 0
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int(f.readline().split(b";")[0], 16)
+                f.read(size + 2) if size else f.readline()
+                length += size
+                if not size:
+                    break
+        elif "content-length" in headers:
+            length = len(f.read(int(headers["content-length"])))
+        body = json.dumps({"path": path, "method": method, "expect": expect,
+                           "length": length}).encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        return True

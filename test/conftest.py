@@ -1,0 +1,262 @@
+"""One real httpd per test session, with mod_expect loaded.
+
+The MPM comes from EXPECT_TEST_MPM (event, worker or prefork); `make test`
+runs the suite once per MPM. The generated configuration, documents and
+logs stay in test/run/<mpm>/ for inspection.
+"""
+import base64
+import hashlib
+import os
+import stat
+
+import pytest
+
+import pyhttpd
+from backend import Backend
+
+POLICIES = ("continue", "immediate", "ignore", "reject")
+MPM = os.environ.get("EXPECT_TEST_MPM", "event")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+ECHO_CGI = """#!/usr/bin/python3
+import json, os, sys
+data = sys.stdin.buffer.read()
+with open("{trace}", "a") as f:
+    f.write(os.environ.get("REQUEST_URI", "") + "\\n")
+sys.stdout.write("Content-Type: application/json\\n\\n")
+sys.stdout.write(json.dumps({{"length": len(data),
+                             "expect": os.environ.get("HTTP_EXPECT")}}))
+"""
+
+USER, PASSWORD = "alice", "secret"
+
+
+def policy_sections(htdocs, backend):
+    """A <Directory>, <Location>, <Files>, <If> and .htaccess scope and a
+    virtual host for every policy, each in front of the slow backend."""
+    dirs, locs, ifs, vhosts = [], [], [], []
+    for p in POLICIES:
+        dirs.append("""
+<Directory "{h}/dir-{p}">
+    ExpectPolicy {p}
+    RewriteEngine On
+    RewriteRule ^proxy$ {b}/dir-{p} [P]
+</Directory>
+<Directory "{h}/dir-{p}/auth">
+    AuthType Basic
+    AuthName "mod_expect test"
+    AuthUserFile "{h}/../htpasswd"
+    Require valid-user
+</Directory>
+<Directory "{h}/dir-{p}/denied">
+    Require all denied
+</Directory>
+<Files "proxy-{p}">
+    ExpectPolicy {p}
+</Files>""".format(h=htdocs, p=p, b=backend))
+        locs.append("""
+    <Location "/loc-{p}">
+        ExpectPolicy {p}
+        ProxyPass "{b}/loc-{p}"
+    </Location>""".format(p=p, b=backend))
+        ifs.append("""
+        <If "%{{QUERY_STRING}} == '{p}'">
+            ExpectPolicy {p}
+        </If>""".format(p=p))
+        vhosts.append("""
+<VirtualHost 127.0.0.1:{{port}}>
+    ServerName {p}.test
+    ExpectPolicy {p}
+    ProxyPass "/proxy" "{b}/vhost-{p}"
+</VirtualHost>""".format(p=p, b=backend))
+    return "".join(dirs), "".join(locs), "".join(ifs), "".join(vhosts)
+
+
+CONFIG = """
+DocumentRoot "{h}"
+# Server scope: requests on the second port reach the main server.
+ExpectPolicy reject
+ProxyPass "/main-proxy" "{b}/main"
+
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "{h}">
+    AllowOverride FileInfo AuthConfig
+    Options +ExecCGI
+    Require all granted
+</Directory>
+<Directory "{h}/dir-reject/inner">
+    ExpectPolicy continue
+</Directory>
+<Directory "{h}/dir-ignore/edoc">
+    ErrorDocument 404 /errors/404.html
+</Directory>
+<Directory "{h}/files">
+    RewriteEngine On
+    RewriteRule ^proxy- {b}/files [P]
+</Directory>
+<Directory "{h}/noallow">
+    AllowOverride AuthConfig
+</Directory>
+<Directory "{h}/env-dir">
+    SetEnvIf Request_URI "." expect-policy=reject
+</Directory>
+<Directory "{h}/ed-local">
+    ExpectPolicy reject
+    ErrorDocument 417 /errors/417.html
+</Directory>
+{dirs}
+
+<VirtualHost 127.0.0.1:{port}>
+    ServerName localhost
+    ExpectPolicy continue
+{locs}
+    <Location "/loc-reject/inner">
+        ExpectPolicy continue
+    </Location>
+    <Location "/if">
+        ProxyPass "{b}/if"
+{ifs}
+    </Location>
+
+    # The expect-policy variable, set in server context.
+    SetEnvIf Request_URI "^/env-(\\w+)" expect-policy=$1
+    <Location "/env-">
+        ProxyPass "{b}/env"
+    </Location>
+    RewriteEngine On
+    RewriteRule "^/rw-reject" "-" [E=expect-policy:reject]
+    <Location "/rw-reject">
+        ProxyPass "{b}/rw"
+    </Location>
+
+    <Location "/ed-text">
+        ExpectPolicy reject
+        ErrorDocument 417 "location says: no Expect here"
+        ProxyPass "{b}/ed-text"
+    </Location>
+    <Location "/ed-remote">
+        ExpectPolicy reject
+        ErrorDocument 417 http://help.example/expect
+        ProxyPass "{b}/ed-remote"
+    </Location>
+</VirtualHost>
+{vhosts}
+<VirtualHost 127.0.0.1:{port}>
+    ServerName vhost-doc.test
+    ExpectPolicy reject
+    ErrorDocument 417 "vhost says: no Expect here"
+    ProxyPass "/proxy" "{b}/vhost-doc"
+</VirtualHost>
+"""
+
+HTACCESS = {
+    "ht-{p}": "ExpectPolicy {p}\nRewriteEngine On\n"
+              "RewriteRule ^proxy$ {b}/ht-{p} [P]\n",
+    "ht-reject/inner": "ExpectPolicy continue\n",
+    "ed-ht": "ExpectPolicy reject\n"
+             "ErrorDocument 417 \"htaccess says: no Expect here\"\n",
+    "noallow": "ExpectPolicy reject\n",
+}
+
+
+class Server:
+    """What the tests need to know of the running httpd."""
+    def __init__(self, root, port, port2, backend, httpd):
+        self.root = root
+        self.htdocs = os.path.join(root, "htdocs")
+        self.trace = os.path.join(root, "cgi-trace.log")
+        self.port, self.port2 = port, port2
+        self.backend = backend
+        self.httpd = httpd
+        self.auth = "Authorization: Basic " + base64.b64encode(
+            ("%s:%s" % (USER, PASSWORD)).encode()).decode()
+
+    def cgi_ran(self, uri):
+        try:
+            with open(self.trace) as f:
+                return uri in f.read().split("\n")
+        except FileNotFoundError:
+            return False
+
+
+def write(path, text, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def make_documents(root, backend):
+    h = os.path.join(root, "htdocs")
+    trace = os.path.join(root, "cgi-trace.log")
+    write(trace, "", 0o666)
+    cgi = ECHO_CGI.format(trace=trace)
+    dirs = ["", "dir-reject/inner", "ht-reject/inner", "noallow", "env-dir",
+            "ed-local", "ed-ht", "files", "dir-ignore/edoc"]
+    for p in POLICIES:
+        dirs += ["dir-" + p, "dir-%s/auth" % p, "dir-%s/denied" % p,
+                 "ht-" + p]
+    for d in dirs:
+        write(os.path.join(h, d, "echo.cgi"), cgi, 0o755)
+        write(os.path.join(h, d, "static.txt"), "static\n")
+    write(os.path.join(h, "errors", "417.html"), "local 417 document\n")
+    write(os.path.join(h, "errors", "404.html"), "local 404 document\n")
+    for p in POLICIES:
+        write(os.path.join(h, "files", "proxy-" + p), "")
+    for d, text in HTACCESS.items():
+        for p in POLICIES if "{p}" in d else ("",):
+            write(os.path.join(h, d.format(p=p), ".htaccess"),
+                  text.format(p=p, b=backend))
+    sha = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest())
+    write(os.path.join(root, "htpasswd"), "%s:{SHA}%s\n"
+          % (USER, sha.decode()))
+
+
+def server_config(root, port, port2, backend, mpm):
+    h = os.path.join(root, "htdocs")
+    dirs, locs, ifs, vhosts = policy_sections(h, backend)
+    return (pyhttpd.base_config(root, mpm, (port, port2))
+            + "LogLevel info expect:trace2\n"
+            + CONFIG.format(h=h, b=backend, port=port, dirs=dirs, locs=locs,
+                            ifs=ifs, vhosts=vhosts.format(port=port)))
+
+
+@pytest.fixture(scope="session")
+def server():
+    root = os.path.join(HERE, "run", MPM)
+    pyhttpd.prepare_root(root)
+    backend = Backend()
+    make_documents(root, backend.url)
+    port, port2 = pyhttpd.free_port(), pyhttpd.free_port()
+    httpd = pyhttpd.Httpd(root, server_config(root, port, port2, backend.url,
+                                              MPM), (port, port2))
+    httpd.start()
+    yield Server(root, port, port2, backend, httpd)
+    httpd.stop()
+    backend.stop()
+    crashes = [l for l in open(httpd.error_log, errors="replace")
+               if pyhttpd.CRASH.search(l)]
+    assert not crashes, "child crashes in the error log:\n" + "".join(crashes)
+
+
+@pytest.fixture(autouse=True)
+def no_crash(request):
+    """After every test that used the server: no child died meanwhile."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    srv = request.getfixturevalue("server")
+    offset = srv.httpd.log_size()
+    yield
+    log = srv.httpd.log_since(offset)
+    crashes = [l for l in log.splitlines() if pyhttpd.CRASH.search(l)]
+    assert not crashes, "child crash during the test:\n" + "\n".join(crashes)
+
+
+def tmp_conf_dir(tmp_path):
+    """A directory the httpd children (nobody) can read."""
+    os.chmod(tmp_path, os.stat(tmp_path).st_mode | stat.S_IXOTH)
+    return str(tmp_path)

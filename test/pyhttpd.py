@@ -1,0 +1,123 @@
+"""Run Debian's apache2 with a generated configuration and the built module.
+
+Shared by the test suite (conftest.py) and the demo (demo.py).
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+APACHE2 = "/usr/sbin/apache2"
+MODULES = "/usr/lib/apache2/modules"
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MOD_EXPECT = os.path.join(TOP, ".libs", "mod_expect.so")
+
+# Lines in an error log that mean a child died.
+CRASH = re.compile(r"AH00051|AH00052|exit signal|Segmentation fault|"
+                   r"AddressSanitizer|child pid \d+ exit")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_config(root, mpm, listen, modules=()):
+    """The part every generated configuration shares."""
+    user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
+    cgi = "cgid" if mpm != "prefork" else "cgi"
+    loads = ["mpm_" + mpm, "authz_core", "authz_host", "authz_user",
+             "authn_core", "authn_file", "auth_basic", "mime", "alias",
+             "dir", cgi, "setenvif", "rewrite", "proxy", "proxy_http"
+             ] + list(modules)
+    sock = 'ScriptSock "%s/cgid.sock"\n' % root if cgi == "cgid" else ""
+    lines = ["LoadModule %s_module %s/mod_%s.so" % (m, MODULES, m)
+             for m in loads]
+    lines.append("LoadModule expect_module %s" % MOD_EXPECT)
+    lines += ["Listen 127.0.0.1:%d" % port for port in listen]
+    return "\n".join(lines) + """
+ServerRoot "{root}"
+ServerName localhost
+{user}PidFile "{root}/httpd.pid"
+ErrorLog "{root}/error.log"
+LogFormat "%h \\"%r\\" %>s %I %O" io
+CustomLog "{root}/access.log" io
+{sock}TypesConfig /etc/mime.types
+AddHandler cgi-script .cgi
+Timeout 10
+KeepAliveTimeout 5
+""".format(root=root, user=user, sock=sock)
+
+
+def prepare_root(root):
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root)
+    # The children run as nobody: they must reach the documents and logs.
+    path = root
+    while path != "/":
+        os.chmod(path, os.stat(path).st_mode | 0o011)
+        path = os.path.dirname(path)
+
+
+def configtest(conf_path):
+    """apache2 -t; returns (exit status, combined output)."""
+    p = subprocess.run([APACHE2, "-t", "-f", conf_path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    return p.returncode, p.stdout
+
+
+class Httpd:
+    def __init__(self, root, conf_text, ports):
+        self.root = root
+        self.conf = os.path.join(root, "httpd.conf")
+        self.error_log = os.path.join(root, "error.log")
+        self.ports = ports
+        self.proc = None
+        with open(self.conf, "w") as f:
+            f.write(conf_text)
+
+    def start(self, foreground=False):
+        rc, out = configtest(self.conf)
+        if rc != 0:
+            raise RuntimeError("apache2 -t failed:\n" + out)
+        cmd = [APACHE2, "-f", self.conf, "-DFOREGROUND"]
+        if foreground:
+            return subprocess.call(cmd)
+        self.proc = subprocess.Popen(cmd)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("apache2 exited: see " + self.error_log)
+            try:
+                socket.create_connection(("127.0.0.1", self.ports[0]),
+                                         0.2).close()
+                return None
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("apache2 did not start listening")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.error_log)
+        except OSError:
+            return 0
+
+    def log_since(self, offset):
+        with open(self.error_log, errors="replace") as f:
+            f.seek(offset)
+            return f.read()
