@@ -27,6 +27,7 @@ class Conn:
     def __init__(self, port, host="127.0.0.1"):
         self.sock = socket.create_connection((host, port), 5)
         self.buf = b""
+        self.interims = []        # every interim response read so far
 
     def close(self):
         self.sock.close()
@@ -112,13 +113,14 @@ class Conn:
         return resp
 
     def read_response(self, method="POST", timeout=5):
-        """The final response, skipping interim ones."""
+        """The final response; interim ones are kept in .interims."""
         while True:
             resp = self.read_head(timeout)
             if resp is None:
                 raise TimeoutError("no response")
             if resp.status >= 200:
                 return self.read_body(resp, method, timeout)
+            self.interims.append(resp)
 
     def closed(self, timeout=3):
         """True when the server closes without sending anything more."""
@@ -166,6 +168,7 @@ def expect_exchange(port, path, body=b"x" * 1000, host="localhost",
     first = c.read_head(wait)
     if first is not None and first.status < 200:
         ex.interim, ex.t_interim = first, time.monotonic() - t0
+        c.interims.append(first)
         first = None
     if first is None:
         c.send(body)
@@ -174,4 +177,5 @@ def expect_exchange(port, path, body=b"x" * 1000, host="localhost",
     else:
         ex.final = c.read_body(first, method, timeout)
     ex.t_final = time.monotonic() - t0
+    ex.interim = ex.interim or (c.interims[0] if c.interims else None)
     return ex

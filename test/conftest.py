@@ -105,7 +105,7 @@ ProxyPass "/main-proxy" "{b}/main"
 </Directory>
 <Directory "{h}/ed-local">
     ExpectPolicy reject
-    ErrorDocument 417 /errors/417.html
+    ErrorDocument 417 /ed-local/417.html
 </Directory>
 {dirs}
 
@@ -122,8 +122,8 @@ ProxyPass "/main-proxy" "{b}/main"
     </Location>
 
     # The expect-policy variable, set in server context.
-    SetEnvIf Request_URI "^/env-(\\w+)" expect-policy=$1
-    <Location "/env-">
+    SetEnvIf Request_URI "^/env/(\\w+)" expect-policy=$1
+    <Location "/env">
         ProxyPass "{b}/env"
     </Location>
     RewriteEngine On
@@ -202,7 +202,7 @@ def make_documents(root, backend):
     for d in dirs:
         write(os.path.join(h, d, "echo.cgi"), cgi, 0o755)
         write(os.path.join(h, d, "static.txt"), "static\n")
-    write(os.path.join(h, "errors", "417.html"), "local 417 document\n")
+    write(os.path.join(h, "ed-local", "417.html"), "local 417 document\n")
     write(os.path.join(h, "errors", "404.html"), "local 404 document\n")
     for p in POLICIES:
         write(os.path.join(h, "files", "proxy-" + p), "")

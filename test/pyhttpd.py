@@ -89,7 +89,8 @@ class Httpd:
         cmd = [APACHE2, "-f", self.conf, "-DFOREGROUND"]
         if foreground:
             return subprocess.call(cmd)
-        self.proc = subprocess.Popen(cmd)
+        # Its own process group: prefork signals its whole group on stop.
+        self.proc = subprocess.Popen(cmd, start_new_session=True)
         deadline = time.time() + 15
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -1,0 +1,60 @@
+"""The same policies seen by curl, which adds Expect: 100-continue to POST
+bodies over 1 MiB and waits --expect100-timeout for the 100."""
+import json
+import subprocess
+
+import pytest
+
+SIZE = 2000000
+
+
+@pytest.fixture(scope="module")
+def upload(tmp_path_factory):
+    path = tmp_path_factory.mktemp("curl") / "2MB.bin"
+    path.write_bytes(b"u" * SIZE)
+    return str(path)
+
+
+def curl(server, path, upload, *args):
+    p = subprocess.run(
+        ["curl", "-sS", "-v", "--expect100-timeout", "0.5",
+         "--data-binary", "@" + upload,
+         "-w", "\n%{http_code} %{size_upload}",
+         "http://127.0.0.1:%d%s" % (server.port, path)] + list(args),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    body, _, stats = p.stdout.rpartition("\n")
+    code, uploaded = stats.split()
+    return int(code), int(float(uploaded)), body, p.stderr
+
+
+def test_curl_continue(server, upload):
+    code, uploaded, body, log = curl(server, "/dir-continue/echo.cgi", upload)
+    assert "> Expect: 100-continue" in log
+    assert "< HTTP/1.1 100 Continue" in log
+    assert code == 200 and uploaded == SIZE
+    assert json.loads(body) == {"length": SIZE, "expect": "100-continue"}
+
+
+def test_curl_reject(server, upload):
+    code, uploaded, body, log = curl(server, "/dir-reject/echo.cgi", upload)
+    assert "100 Continue" not in log
+    assert code == 417 and uploaded == 0
+    assert "Expectation Failed" in body
+
+
+def test_curl_ignore(server, upload):
+    code, uploaded, body, log = curl(server, "/dir-ignore/echo.cgi", upload)
+    assert "100 Continue" not in log
+    assert code == 200 and uploaded == SIZE
+    assert json.loads(body) == {"length": SIZE, "expect": None}
+
+
+def test_curl_immediate_after_authentication(server, upload):
+    code, uploaded, body, log = curl(server, "/dir-immediate/auth/echo.cgi",
+                                     upload, "-u", "alice:secret")
+    assert "< HTTP/1.1 100 Continue" in log
+    assert code == 200 and uploaded == SIZE
+    code, uploaded, body, log = curl(server, "/dir-immediate/auth/echo.cgi",
+                                     upload)
+    assert "100 Continue" not in log
+    assert code == 401 and uploaded == 0

@@ -1,0 +1,211 @@
+"""What each policy does on the wire, byte by byte, with a real CGI that
+reads the body, static files, authentication and authorization."""
+import pytest
+
+from client import Conn, expect_exchange, head
+
+BODY = b"b" * 1000
+# A complete request hidden in a body: it must never get a response.
+SMUGGLED = b"GET /dir-continue/static.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+
+def assert_keepalive(ex):
+    """The connection serves another request."""
+    assert ex.final.header("connection") != "close"
+    ex.conn.send(head("GET", "/dir-continue/static.txt", expect=None))
+    assert ex.conn.read_response("GET").body == b"static\n"
+
+
+def assert_prompt_close(ex):
+    """Answered while the client still waited, connection closing."""
+    assert ex.interim is None and not ex.body_sent
+    assert ex.final.header("connection") == "close"
+    assert ex.conn.closed()
+
+
+# continue
+
+def test_continue_sends_100_when_the_cgi_reads(server):
+    ex = expect_exchange(server.port, "/dir-continue/echo.cgi", BODY)
+    assert ex.interim.status == 100 and ex.interim.headers == []
+    assert ex.final.status == 200
+    assert ex.final.json() == {"length": 1000, "expect": "100-continue"}
+    assert_keepalive(ex)
+
+
+def test_without_expect_nothing_changes(server):
+    for policy in ("continue", "immediate", "ignore", "reject"):
+        c = Conn(server.port)
+        c.send(head("POST", "/dir-%s/echo.cgi" % policy, length=3,
+                    expect=None) + b"abc")
+        resp = c.read_response()
+        assert not c.interims
+        assert resp.status == 200
+        assert resp.json() == {"length": 3, "expect": None}
+
+
+# reject
+
+def test_reject_answers_417_before_the_body(server):
+    ex = expect_exchange(server.port, "/dir-reject/echo.cgi?reject-1",
+                         wait=3)
+    assert ex.final.status == 417
+    assert ex.interim is None and not ex.body_sent
+    assert ex.t_final < 1
+    assert ex.final.header("connection") == "close"
+    assert not server.cgi_ran("/dir-reject/echo.cgi?reject-1")
+
+
+def test_reject_never_parses_the_body_as_a_request(server):
+    ex = expect_exchange(server.port, "/dir-reject/echo.cgi", wait=3)
+    assert ex.final.status == 417
+    # The client sends its body anyway: a request in disguise.
+    ex.conn.send(SMUGGLED * 3)
+    assert ex.conn.closed()
+
+
+def test_reject_with_chunked_body(server):
+    c = Conn(server.port)
+    c.send(head("POST", "/dir-reject/echo.cgi",
+                extra=["Transfer-Encoding: chunked"]))
+    resp = c.read_head(3)
+    assert resp.status == 417
+    c.read_body(resp, "POST", 3)
+    c.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(SMUGGLED), SMUGGLED))
+    assert c.closed()
+
+
+def test_reject_is_case_insensitive(server):
+    ex = expect_exchange(server.port, "/dir-reject/echo.cgi",
+                         expect="100-CONTINUE", wait=3)
+    assert ex.final.status == 417 and not ex.body_sent
+
+
+def test_reject_leaves_http10_alone(server):
+    # RFC 9110: an HTTP/1.0 server MUST ignore the expectation.
+    c = Conn(server.port)
+    c.send(head("POST", "/dir-reject/echo.cgi?http10", length=len(BODY),
+                version="HTTP/1.0") + BODY)
+    resp = c.read_response()
+    assert not c.interims
+    assert resp.status == 200
+    assert resp.json()["length"] == 1000
+    assert server.cgi_ran("/dir-reject/echo.cgi?http10")
+
+
+def test_reject_leaves_requests_without_content_alone(server):
+    # Nothing to wait for: the expectation is moot, the connection stays.
+    ex = expect_exchange(server.port, "/dir-reject/echo.cgi", b"", wait=3)
+    assert ex.interim is None
+    assert ex.final.status == 200
+    assert ex.final.json() == {"length": 0, "expect": "100-continue"}
+    assert_keepalive(ex)
+
+
+def test_reject_pipelined_requests_are_not_answered(server):
+    c = Conn(server.port)
+    c.send(head("POST", "/dir-reject/echo.cgi", length=len(BODY))
+           + BODY + SMUGGLED)
+    resp = c.read_response()
+    assert resp.status == 417
+    assert c.closed()
+
+
+# ignore
+
+def test_ignore_never_sends_100(server):
+    ex = expect_exchange(server.port, "/dir-ignore/echo.cgi", BODY, wait=1.5)
+    assert ex.interim is None and ex.body_sent
+    assert ex.final.status == 200
+    # Expect is gone from what the CGI sees.
+    assert ex.final.json() == {"length": 1000, "expect": None}
+    assert_keepalive(ex)
+
+
+def test_ignore_chunked_body(server):
+    c = Conn(server.port)
+    c.send(head("POST", "/dir-ignore/echo.cgi",
+                extra=["Transfer-Encoding: chunked"]))
+    assert c.read_head(1.0) is None
+    c.send(b"3e8\r\n" + BODY + b"\r\n0\r\n\r\n")
+    resp = c.read_response()
+    assert not c.interims
+    assert resp.json() == {"length": 1000, "expect": None}
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/dir-ignore/auth/echo.cgi", 401),
+    ("/dir-ignore/denied/echo.cgi", 403),
+    ("/dir-ignore/missing.txt", 404),
+    ("/dir-ignore/edoc/missing.txt", 404),
+    ("/dir-ignore/static.txt", 200),
+])
+def test_ignore_response_without_the_body_does_not_wait(server, path,
+                                                         status):
+    # The client waits for a 100 that never comes; the answer must not
+    # wait for the body either.
+    ex = expect_exchange(server.port, path, BODY, wait=5)
+    assert ex.final.status == status
+    assert_prompt_close(ex)
+    if path.endswith("edoc/missing.txt"):
+        assert ex.final.body == b"local 404 document\n"
+
+
+def test_ignore_body_after_an_early_response_is_not_a_request(server):
+    ex = expect_exchange(server.port, "/dir-ignore/denied/echo.cgi", BODY,
+                         wait=5)
+    assert ex.final.status == 403
+    ex.conn.send(SMUGGLED)
+    assert ex.conn.closed()
+
+
+# immediate
+
+def test_immediate_sends_100_before_the_handler(server):
+    ex = expect_exchange(server.port, "/dir-immediate/echo.cgi", BODY)
+    assert ex.interim.status == 100 and ex.t_interim < 0.5
+    assert ex.final.json() == {"length": 1000, "expect": "100-continue"}
+    assert_keepalive(ex)
+
+
+def test_immediate_waits_for_authentication(server):
+    ex = expect_exchange(server.port, "/dir-immediate/auth/echo.cgi", BODY,
+                         wait=3)
+    assert ex.final.status == 401
+    assert_prompt_close(ex)
+    ex = expect_exchange(server.port, "/dir-immediate/auth/echo.cgi", BODY,
+                         extra=[server.auth])
+    assert ex.interim.status == 100
+    assert ex.final.status == 200
+
+
+def test_immediate_waits_for_authorization(server):
+    ex = expect_exchange(server.port, "/dir-immediate/denied/echo.cgi", BODY,
+                         wait=3)
+    assert ex.final.status == 403
+    assert_prompt_close(ex)
+
+
+def test_immediate_not_for_http10(server):
+    c = Conn(server.port)
+    c.send(head("POST", "/dir-immediate/echo.cgi", length=len(BODY),
+                version="HTTP/1.0") + BODY)
+    first = c.read_head(3)
+    assert first.status == 200
+
+
+def test_immediate_not_without_content(server):
+    ex = expect_exchange(server.port, "/dir-immediate/echo.cgi", b"", wait=3)
+    assert ex.interim is None
+    assert ex.final.status == 200
+    assert_keepalive(ex)
+
+
+def test_decisions_are_logged(server):
+    offset = server.httpd.log_size()
+    expect_exchange(server.port, "/dir-reject/echo.cgi?logged", wait=3)
+    log = server.httpd.log_since(offset)
+    assert "[expect:info]" in log
+    assert ("mod_expect: rejecting 'Expect: 100-continue' for "
+            "/dir-reject/echo.cgi (ExpectPolicy reject)") in log
+    assert "[expect:trace1]" in log
