@@ -13,20 +13,12 @@ import pytest
 
 import pyhttpd
 from backend import Backend
+from pyhttpd import write
 
 POLICIES = ("continue", "immediate", "ignore", "reject")
 MPM = os.environ.get("EXPECT_TEST_MPM", "event")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-ECHO_CGI = """#!/usr/bin/python3
-import json, os, sys
-data = sys.stdin.buffer.read()
-with open("{trace}", "a") as f:
-    f.write(os.environ.get("REQUEST_URI", "") + "\\n")
-sys.stdout.write("Content-Type: application/json\\n\\n")
-sys.stdout.write(json.dumps({{"length": len(data),
-                             "expect": os.environ.get("HTTP_EXPECT")}}))
-"""
 
 USER, PASSWORD = "alice", "secret"
 
@@ -182,18 +174,11 @@ class Server:
             return False
 
 
-def write(path, text, mode=0o644):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
 def make_documents(root, backend):
     h = os.path.join(root, "htdocs")
     trace = os.path.join(root, "cgi-trace.log")
     write(trace, "", 0o666)
-    cgi = ECHO_CGI.format(trace=trace)
+    cgi = pyhttpd.echo_cgi(trace)
     dirs = ["", "dir-reject/inner", "ht-reject/inner", "noallow", "env-dir",
             "ed-local", "ed-ht", "files", "dir-ignore/edoc"]
     for p in POLICIES:

@@ -20,6 +20,31 @@ CRASH = re.compile(r"AH00051|AH00052|exit signal|Segmentation fault|"
                    r"AddressSanitizer|child pid \d+ exit")
 
 
+ECHO_CGI = """#!/usr/bin/python3
+# Reads the whole request body and tells what it got.
+import json, os, sys
+data = sys.stdin.buffer.read()
+if {trace!r}:
+    with open({trace!r}, "a") as f:
+        f.write(os.environ.get("REQUEST_URI", "") + "\\n")
+sys.stdout.write("Content-Type: application/json\\n\\n")
+sys.stdout.write(json.dumps({{"length": len(data),
+                             "expect": os.environ.get("HTTP_EXPECT")}}))
+"""
+
+
+def echo_cgi(trace=""):
+    """A CGI script that reads the body; `trace` logs each request URI."""
+    return ECHO_CGI.format(trace=trace)
+
+
+def write(path, text, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
