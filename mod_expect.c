@@ -66,6 +66,7 @@ module AP_MODULE_DECLARE_DATA expect_module;
 
 #define EXPECT_LOG_PREFIX "mod_expect: "
 #define EXPECT_POLICY_ENV "expect-policy"
+#define EXPECT_OUTCOME_ENV "EXPECT_OUTCOME"
 #define EXPECT_POLICY_KEYWORDS "continue|immediate|ignore|reject"
 
 typedef enum {
@@ -78,14 +79,20 @@ typedef enum {
 
 #define EXPECT_POLICY_DEFAULT EXPECT_POLICY_CONTINUE
 
+#define EXPECT_UNSET -1
+
 typedef struct {
     expect_policy_e policy;
+    int announce_close;         /* Connection: close on our 417s */
 } expect_dir_conf;
 
-/* Per request, only for requests whose expectation was judged. */
+/* Per request, only for requests that arrived with an expectation. */
 typedef struct {
-    expect_policy_e policy;
+    expect_policy_e policy;     /* UNSET until header_parser decides */
+    const char *outcome;        /* NULL while the core's 100 decides */
 } expect_req_t;
+
+static ap_filter_rec_t *expect_quiet_close_handle;
 
 /* --------------------------------------------------------------------
  * Configuration
@@ -97,6 +104,7 @@ static void *expect_create_dir_conf(apr_pool_t *p, char *dummy)
 
     (void)dummy;
     conf->policy = EXPECT_POLICY_UNSET;
+    conf->announce_close = EXPECT_UNSET;
     return conf;
 }
 
@@ -108,6 +116,8 @@ static void *expect_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     new->policy = add->policy == EXPECT_POLICY_UNSET ? base->policy
                                                      : add->policy;
+    new->announce_close = add->announce_close == EXPECT_UNSET
+                          ? base->announce_close : add->announce_close;
     return new;
 }
 
@@ -142,17 +152,26 @@ static const char *expect_policy_name(expect_policy_e policy)
     }
 }
 
-static const char *expect_set_policy(cmd_parms *cmd, void *dconf,
-                                     const char *arg)
+/* A per-method setting would silently apply to every method. */
+static const char *expect_check_not_in_limit(cmd_parms *cmd)
 {
-    expect_dir_conf *conf = dconf;
-
-    /* A per-method policy would be silently applied to every method. */
     if (cmd->limited != -1) {
         return apr_pstrcat(cmd->pool, cmd->cmd->name, " cannot occur within "
                            "<Limit> or <LimitExcept>; use "
                            "<If \"%{REQUEST_METHOD} == 'PUT'\"> instead",
                            NULL);
+    }
+    return NULL;
+}
+
+static const char *expect_set_policy(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    expect_dir_conf *conf = dconf;
+    const char *err = expect_check_not_in_limit(cmd);
+
+    if (err) {
+        return err;
     }
     conf->policy = expect_parse_policy(arg);
     if (conf->policy == EXPECT_POLICY_UNSET) {
@@ -163,9 +182,32 @@ static const char *expect_set_policy(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *expect_set_announce_close(cmd_parms *cmd, void *dconf,
+                                             int flag)
+{
+    expect_dir_conf *conf = dconf;
+    const char *err = expect_check_not_in_limit(cmd);
+
+    if (err) {
+        return err;
+    }
+    conf->announce_close = flag;
+    return NULL;
+}
+
 /* --------------------------------------------------------------------
  * Decisions
  */
+
+/* The request that arrived; an internal redirect (a local-URL
+ * ErrorDocument) has a request_rec of its own. */
+static request_rec *expect_original(request_rec *r)
+{
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r;
+}
 
 /* The directive, unless the request's "expect-policy" variable says
  * otherwise. */
@@ -201,26 +243,36 @@ static int expect_has_content(request_rec *r)
     return cl && apr_atoi64(cl) > 0;
 }
 
-/* The body of a request whose expectation was ignored may never come:
- * the client waits for a 100 Continue that will not be sent. A response
- * that does not need the body must not wait for it; the connection is
- * closed after the response instead (lingering close drains the body
- * without parsing it). */
+/* A response is about to be made without reading the body. The client
+ * must not be asked for the body (a 100 Continue still pending), nor
+ * waited for (an ignored expectation: the client waits for a 100 that
+ * will not come). Close the connection after the response instead;
+ * lingering close drains the body without parsing it. */
 static void expect_unwanted_body(request_rec *r)
 {
-    expect_req_t *req;
+    request_rec *orig = expect_original(r);
+    expect_req_t *req = ap_get_module_config(orig->request_config,
+                                             &expect_module);
+    conn_rec *c = r->connection;
 
-    while (r->prev) {
-        r = r->prev;
+    if (c->keepalive == AP_CONN_CLOSE
+        || !(r->expecting_100
+             || (req && req->policy == EXPECT_POLICY_IGNORE))) {
+        return;
     }
-    req = ap_get_module_config(r->request_config, &expect_module);
-    if (req && req->policy == EXPECT_POLICY_IGNORE
-        && r->connection->keepalive != AP_CONN_CLOSE) {
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
-                      "body of ignored expectation unwanted, "
-                      "closing the connection after the response");
-        r->connection->keepalive = AP_CONN_CLOSE;
+    if (req && req->policy == EXPECT_POLICY_REJECT
+        && r->proto_num < HTTP_VERSION(2, 0)) {
+        expect_dir_conf *conf = ap_get_module_config(orig->per_dir_config,
+                                                     &expect_module);
+        if (conf->announce_close != 1) {
+            ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
+                                        c);
+        }
     }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
+                  "response without the body, closing the connection "
+                  "after it");
+    c->keepalive = AP_CONN_CLOSE;
 }
 
 static const char *expect_document(request_rec *r)
@@ -263,17 +315,22 @@ static void expect_send_continue(request_rec *r)
 
 static int expect_post_read_request(request_rec *r)
 {
+    expect_req_t *req;
+
     if (!r->expecting_100 || r->main || r->prev) {
         return DECLINED;
     }
+    req = apr_pcalloc(r->pool, sizeof(*req));
+    ap_set_module_config(r->request_config, &expect_module, req);
     if (r->proto_num < HTTP_VERSION(1, 1) || !expect_has_content(r)) {
         /* HTTP/1.0: the expectation MUST be ignored; no content: nothing
          * to wait for. Leaving the flag set would cost the keep-alive. */
         ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
-                      "dropping expectation of %s request %s",
+                      "dropping the expectation of %s request%s",
                       r->protocol, r->proto_num < HTTP_VERSION(1, 1)
-                      ? "(HTTP/1.0)" : "without content");
+                      ? "" : " without content");
         r->expecting_100 = 0;
+        req->outcome = "dropped";
     }
     return DECLINED;
 }
@@ -285,9 +342,8 @@ static int expect_header_parser(request_rec *r)
     if (!r->expecting_100 || r->main || r->prev) {
         return DECLINED;
     }
-    req = apr_palloc(r->pool, sizeof(*req));
+    req = ap_get_module_config(r->request_config, &expect_module);
     req->policy = expect_decide_policy(r);
-    ap_set_module_config(r->request_config, &expect_module, req);
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
                   "ExpectPolicy %s for %s", expect_policy_name(req->policy),
                   r->uri);
@@ -297,6 +353,7 @@ static int expect_header_parser(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
                       "rejecting 'Expect: %s' for %s (ExpectPolicy reject)",
                       apr_table_get(r->headers_in, "Expect"), r->uri);
+        req->outcome = "rejected";
         if (!ap_response_code_string(r, ap_index_of_response(
                                             HTTP_EXPECTATION_FAILED))) {
             ap_custom_response(r, HTTP_EXPECTATION_FAILED,
@@ -304,6 +361,7 @@ static int expect_header_parser(request_rec *r)
         }
         return HTTP_EXPECTATION_FAILED;
     case EXPECT_POLICY_IGNORE:
+        req->outcome = "ignored";
         r->expecting_100 = 0;
         apr_table_unset(r->headers_in, "Expect");
         return DECLINED;
@@ -323,6 +381,7 @@ static int expect_fixups(request_rec *r)
     if (req && req->policy == EXPECT_POLICY_IMMEDIATE) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
                       "sending 100 Continue before the handler");
+        req->outcome = "immediate";
         expect_send_continue(r);
     }
     return DECLINED;
@@ -341,6 +400,46 @@ static void expect_insert_error_filter(request_rec *r)
     if (!r->main) {
         expect_unwanted_body(r);
     }
+}
+
+/* A rejection that clients recover from: libcurl (curl, PHP, Guzzle)
+ * retries without Expect after a 417 unless it announces the close. So
+ * ap_set_keepalive() in the header filter below must not see the
+ * connection's fate, which is sealed again once the head has passed. */
+static apr_status_t expect_quiet_close_filter(ap_filter_t *f,
+                                              apr_bucket_brigade *bb)
+{
+    apr_status_t rv;
+
+    f->r->expecting_100 = 0;
+    f->c->keepalive = AP_CONN_UNKNOWN;
+    rv = ap_pass_brigade(f->next, bb);
+    f->c->keepalive = AP_CONN_CLOSE;
+    return rv;
+}
+
+/* EXPECT_OUTCOME for the access log, e.g. %{EXPECT_OUTCOME}e. */
+static int expect_log_transaction(request_rec *r)
+{
+    expect_req_t *req = ap_get_module_config(r->request_config,
+                                             &expect_module);
+    request_rec *last = r;
+    const char *outcome;
+
+    if (!req) {
+        return DECLINED;
+    }
+    while (last->next) {
+        last = last->next;
+    }
+    outcome = req->outcome ? req->outcome
+                           : last->expecting_100 ? "unread" : "continue";
+    /* %{...}e logs the final request of an internal redirect. */
+    apr_table_setn(r->subprocess_env, EXPECT_OUTCOME_ENV, outcome);
+    apr_table_setn(last->subprocess_env, EXPECT_OUTCOME_ENV, outcome);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
+                  "outcome %s", outcome);
+    return DECLINED;
 }
 
 /* --------------------------------------------------------------------
@@ -367,12 +466,26 @@ static void expect_register_hooks(apr_pool_t *p)
     /* ap_send_error_response(): before the body would be discarded. */
     ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
+    /* Before mod_log_config (MIDDLE) writes the access log. */
+    ap_hook_log_transaction(expect_log_transaction, NULL, NULL,
+                            APR_HOOK_FIRST);
+    /* Just above the protocol filters, where ap_send_error_response()
+     * starts the response again. */
+    expect_quiet_close_handle =
+        ap_register_output_filter("EXPECT_QUIET_CLOSE",
+                                  expect_quiet_close_filter, NULL,
+                                  AP_FTYPE_PROTOCOL - 1);
 }
 
 static const command_rec expect_cmds[] = {
     AP_INIT_TAKE1("ExpectPolicy", expect_set_policy, NULL, OR_FILEINFO,
                   "What to do with 'Expect: 100-continue': "
                   EXPECT_POLICY_KEYWORDS " (default continue)"),
+    AP_INIT_FLAG("ExpectAnnounceClose", expect_set_announce_close, NULL,
+                 OR_FILEINFO,
+                 "On: the 417 of ExpectPolicy reject says 'Connection: "
+                 "close'; Off (default): it does not, so that clients retry "
+                 "without Expect; the connection is closed either way"),
     {NULL}
 };
 

@@ -43,6 +43,9 @@ def policy_sections(htdocs, backend):
 <Directory "{h}/dir-{p}/denied">
     Require all denied
 </Directory>
+<Directory "{h}/dir-{p}/edoc">
+    ErrorDocument 404 /errors/404.html
+</Directory>
 <Files "proxy-{p}">
     ExpectPolicy {p}
 </Files>""".format(h=htdocs, p=p, b=backend))
@@ -66,6 +69,8 @@ def policy_sections(htdocs, backend):
 
 CONFIG = """
 DocumentRoot "{h}"
+LogFormat "%{{EXPECT_OUTCOME}}e %r %>s" outcome
+CustomLog "{h}/../outcome.log" outcome
 # Server scope: requests on the second port reach the main server.
 ExpectPolicy reject
 ProxyPass "/main-proxy" "{b}/main"
@@ -82,8 +87,8 @@ ProxyPass "/main-proxy" "{b}/main"
 <Directory "{h}/dir-reject/inner">
     ExpectPolicy continue
 </Directory>
-<Directory "{h}/dir-ignore/edoc">
-    ErrorDocument 404 /errors/404.html
+<Directory "{h}/dir-reject/announce">
+    ExpectAnnounceClose On
 </Directory>
 <Directory "{h}/files">
     RewriteEngine On
@@ -105,6 +110,14 @@ ProxyPass "/main-proxy" "{b}/main"
     ServerName localhost
     ExpectPolicy continue
 {locs}
+    <Location "/proxy-auth">
+        ExpectPolicy immediate
+        AuthType Basic
+        AuthName "mod_expect test"
+        AuthUserFile "{h}/../htpasswd"
+        Require valid-user
+        ProxyPass "{b}/proxy-auth"
+    </Location>
     <Location "/loc-reject/inner">
         ExpectPolicy continue
     </Location>
@@ -160,6 +173,7 @@ class Server:
         self.root = root
         self.htdocs = os.path.join(root, "htdocs")
         self.trace = os.path.join(root, "cgi-trace.log")
+        self.outcome_log = os.path.join(root, "outcome.log")
         self.port, self.port2 = port, port2
         self.backend = backend
         self.httpd = httpd
@@ -179,11 +193,11 @@ def make_documents(root, backend):
     trace = os.path.join(root, "cgi-trace.log")
     write(trace, "", 0o666)
     cgi = pyhttpd.echo_cgi(trace)
-    dirs = ["", "dir-reject/inner", "ht-reject/inner", "noallow", "env-dir",
-            "ed-local", "ed-ht", "files", "dir-ignore/edoc"]
+    dirs = ["", "dir-reject/inner", "dir-reject/announce", "ht-reject/inner", "noallow", "env-dir",
+            "ed-local", "ed-ht", "files"]
     for p in POLICIES:
-        dirs += ["dir-" + p, "dir-%s/auth" % p, "dir-%s/denied" % p,
-                 "ht-" + p]
+        dirs += ["dir-" + p, "ht-" + p] + ["dir-%s/%s" % (p, d) for d in
+                                           ("auth", "denied", "edoc")]
     for d in dirs:
         write(os.path.join(h, d, "echo.cgi"), cgi, 0o755)
         write(os.path.join(h, d, "static.txt"), "static\n")

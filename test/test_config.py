@@ -19,8 +19,10 @@ def configtest(tmp_path, snippet):
 
 GOOD = """
 ExpectPolicy continue
+ExpectAnnounceClose off
 <VirtualHost *:80>
     ExpectPolicy REJECT
+    ExpectAnnounceClose On
 </VirtualHost>
 <Directory "/srv">
     ExpectPolicy Immediate
@@ -60,6 +62,11 @@ def test_the_suite_config_is_clean(server):
      "100-continue': continue|immediate|ignore|reject (default continue)"),
     ("ExpectPolicy reject ignore",
      "ExpectPolicy takes one argument"),
+    ("ExpectAnnounceClose maybe",
+     "ExpectAnnounceClose must be On or Off"),
+    ("<Location /x>\n<Limit PUT>\nExpectAnnounceClose on\n</Limit>\n"
+     "</Location>",
+     "ExpectAnnounceClose cannot occur within <Limit> or <LimitExcept>"),
     ("<Location /x>\n<Limit PUT>\nExpectPolicy reject\n</Limit>\n</Location>",
      "ExpectPolicy cannot occur within <Limit> or <LimitExcept>"),
     ("<Directory /x>\n<LimitExcept GET>\nExpectPolicy reject\n"

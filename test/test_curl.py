@@ -35,9 +35,30 @@ def test_curl_continue(server, upload):
     assert json.loads(body) == {"length": SIZE, "expect": "100-continue"}
 
 
-def test_curl_reject(server, upload):
+@pytest.mark.parametrize("path,status", [("/dir-continue/missing.txt", 404),
+                                         ("/dir-continue/static.txt", 200)])
+def test_curl_continue_uploads_nothing_nobody_reads(server, upload, path,
+                                                    status):
+    # Stock httpd: 100 Continue, then 2,000,000 bytes thrown away.
+    code, uploaded, body, log = curl(server, path, upload)
+    assert "100 Continue" not in log
+    assert code == status and uploaded == 0
+
+
+def test_curl_reject_is_retried_without_expect(server, upload):
+    # libcurl retries once without Expect after a 417 that does not
+    # announce the close: the upload succeeds on the retry.
     code, uploaded, body, log = curl(server, "/dir-reject/echo.cgi", upload)
     assert "100 Continue" not in log
+    assert "< HTTP/1.1 417 Expectation Failed" in log
+    assert code == 200 and uploaded == SIZE
+    assert json.loads(body) == {"length": SIZE, "expect": None}
+
+
+def test_curl_reject_announced_close_is_final(server, upload):
+    code, uploaded, body, log = curl(server, "/dir-reject/announce/echo.cgi",
+                                     upload)
+    assert "< Connection: close" in log
     assert code == 417 and uploaded == 0
     assert "Expectation Failed" in body
 

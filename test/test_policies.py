@@ -33,6 +33,28 @@ def test_continue_sends_100_when_the_cgi_reads(server):
     assert_keepalive(ex)
 
 
+@pytest.mark.parametrize("path,status,body", [
+    ("/dir-continue/static.txt", 200, b"static\n"),
+    ("/dir-continue/missing.txt", 404, None),
+    ("/dir-continue/edoc/missing.txt", 404, b"local 404 document\n"),
+])
+def test_continue_asks_for_no_body_nobody_reads(server, path, status, body):
+    # Stock httpd sends 100 here, then reads the body and throws it away.
+    ex = expect_exchange(server.port, path, BODY, wait=3)
+    assert ex.final.status == status
+    assert_prompt_close(ex)
+    if body:
+        assert ex.final.body == body
+
+
+def test_continue_unread_body_is_not_a_request(server):
+    ex = expect_exchange(server.port, "/dir-continue/missing.txt", BODY,
+                         wait=3)
+    assert ex.final.status == 404
+    ex.conn.send(SMUGGLED)
+    assert ex.conn.closed()
+
+
 def test_without_expect_nothing_changes(server):
     for policy in ("continue", "immediate", "ignore", "reject"):
         c = Conn(server.port)
@@ -52,8 +74,30 @@ def test_reject_answers_417_before_the_body(server):
     assert ex.final.status == 417
     assert ex.interim is None and not ex.body_sent
     assert ex.t_final < 1
-    assert ex.final.header("connection") == "close"
     assert not server.cgi_ran("/dir-reject/echo.cgi?reject-1")
+    # By default the close is not announced, so that libcurl retries
+    # without Expect; the server closes all the same.
+    assert ex.final.header("connection") is None
+    assert ex.conn.closed()
+
+
+@pytest.mark.parametrize("path", ["/dir-reject/echo.cgi",
+                                  "/ed-local/echo.cgi"])
+def test_reject_quiet_close_with_keepalive_client(server, path):
+    ex = expect_exchange(server.port, path, wait=3,
+                         extra=["Connection: keep-alive"])
+    assert ex.final.status == 417
+    assert ex.final.header("connection") != "close"
+    ex.conn.send(SMUGGLED)
+    assert ex.conn.closed()
+
+
+def test_reject_announce_close(server):
+    ex = expect_exchange(server.port, "/dir-reject/announce/echo.cgi",
+                         wait=3)
+    assert ex.final.status == 417 and not ex.body_sent
+    assert ex.final.header("connection") == "close"
+    assert ex.conn.closed()
 
 
 def test_reject_never_parses_the_body_as_a_request(server):
@@ -91,6 +135,18 @@ def test_reject_leaves_http10_alone(server):
     assert resp.status == 200
     assert resp.json()["length"] == 1000
     assert server.cgi_ran("/dir-reject/echo.cgi?http10")
+
+
+def test_http10_with_expect_keeps_the_connection(server):
+    # Stock httpd closes it: the expectation flag is never cleared.
+    c = Conn(server.port)
+    for _ in range(2):
+        c.send(head("POST", "/dir-continue/static.txt", length=3,
+                    version="HTTP/1.0", extra=["Connection: keep-alive"])
+               + b"abc")
+        resp = c.read_response()
+        assert resp.body == b"static\n" and not c.interims
+        assert resp.header("connection") == "Keep-Alive"
 
 
 def test_reject_leaves_requests_without_content_alone(server):
@@ -165,6 +221,14 @@ def test_immediate_sends_100_before_the_handler(server):
     ex = expect_exchange(server.port, "/dir-immediate/echo.cgi", BODY)
     assert ex.interim.status == 100 and ex.t_interim < 0.5
     assert ex.final.json() == {"length": 1000, "expect": "100-continue"}
+    assert_keepalive(ex)
+
+
+def test_immediate_static_file_takes_the_body(server):
+    # The 100 went out before the handler: the client sends, httpd reads.
+    ex = expect_exchange(server.port, "/dir-immediate/static.txt", BODY)
+    assert ex.interim.status == 100
+    assert ex.final.body == b"static\n"
     assert_keepalive(ex)
 
 
