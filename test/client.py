@@ -16,6 +16,11 @@ class Response:
         values = [v for n, v in self.headers if n == name.lower()]
         return ", ".join(values) if values else None
 
+    def connection(self):
+        """The tokens of the Connection header, lower case."""
+        value = self.header("connection") or ""
+        return {t.strip().lower() for t in value.split(",") if t.strip()}
+
     def json(self):
         return json.loads(self.body)
 

@@ -217,7 +217,11 @@ def make_documents(root, backend):
 def server_config(root, port, port2, backend, mpm):
     h = os.path.join(root, "htdocs")
     dirs, locs, ifs, vhosts = policy_sections(h, backend)
-    return (pyhttpd.base_config(root, mpm, (port, port2))
+    # mod_http2 stays inactive under prefork.
+    h2 = mpm != "prefork"
+    return (pyhttpd.base_config(root, mpm, (port, port2),
+                                ("http2",) if h2 else ())
+            + ("Protocols h2c http/1.1\n" if h2 else "")
             + "LogLevel info expect:trace2\n"
             + CONFIG.format(h=h, b=backend, port=port, dirs=dirs, locs=locs,
                             ifs=ifs, vhosts=vhosts.format(port=port)))

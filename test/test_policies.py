@@ -11,7 +11,7 @@ SMUGGLED = b"GET /dir-continue/static.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
 def assert_keepalive(ex):
     """The connection serves another request."""
-    assert ex.final.header("connection") != "close"
+    assert "close" not in ex.final.connection()
     ex.conn.send(head("GET", "/dir-continue/static.txt", expect=None))
     assert ex.conn.read_response("GET").body == b"static\n"
 
@@ -19,7 +19,7 @@ def assert_keepalive(ex):
 def assert_prompt_close(ex):
     """Answered while the client still waited, connection closing."""
     assert ex.interim is None and not ex.body_sent
-    assert ex.final.header("connection") == "close"
+    assert "close" in ex.final.connection()
     assert ex.conn.closed()
 
 
@@ -77,7 +77,7 @@ def test_reject_answers_417_before_the_body(server):
     assert not server.cgi_ran("/dir-reject/echo.cgi?reject-1")
     # By default the close is not announced, so that libcurl retries
     # without Expect; the server closes all the same.
-    assert ex.final.header("connection") is None
+    assert "close" not in ex.final.connection()
     assert ex.conn.closed()
 
 
@@ -87,7 +87,7 @@ def test_reject_quiet_close_with_keepalive_client(server, path):
     ex = expect_exchange(server.port, path, wait=3,
                          extra=["Connection: keep-alive"])
     assert ex.final.status == 417
-    assert ex.final.header("connection") != "close"
+    assert "close" not in ex.final.connection()
     ex.conn.send(SMUGGLED)
     assert ex.conn.closed()
 
@@ -96,7 +96,7 @@ def test_reject_announce_close(server):
     ex = expect_exchange(server.port, "/dir-reject/announce/echo.cgi",
                          wait=3)
     assert ex.final.status == 417 and not ex.body_sent
-    assert ex.final.header("connection") == "close"
+    assert "close" in ex.final.connection()
     assert ex.conn.closed()
 
 
@@ -146,7 +146,7 @@ def test_http10_with_expect_keeps_the_connection(server):
                + b"abc")
         resp = c.read_response()
         assert resp.body == b"static\n" and not c.interims
-        assert resp.header("connection") == "Keep-Alive"
+        assert "keep-alive" in resp.connection()
 
 
 def test_reject_leaves_requests_without_content_alone(server):
