@@ -15,14 +15,19 @@
  * mod_expect: per-server, per-directory and per-.htaccess control of
  * "Expect: 100-continue".
  *
- *   ExpectPolicy continue       the core sends 100 Continue when the body
- *                               is read (default)
- *   ExpectPolicy immediate      send 100 Continue as soon as the request
- *                               has passed access control
- *   ExpectPolicy ignore         never send 100 Continue, hide Expect from
+ *   ExpectPolicy continue       100 Continue when a handler reads the
+ *                               body (default)
+ *   ExpectPolicy immediate      100 Continue as soon as the request has
+ *                               passed access control
+ *   ExpectPolicy ignore         never 100 Continue; Expect is hidden from
  *                               handlers, CGI and proxied backends
  *   ExpectPolicy reject         417 Expectation Failed before any body
  *                               byte is read
+ *   ExpectAnnounceClose On|Off  whether that 417 says "Connection: close"
+ *                               (default Off: libcurl then retries)
+ *
+ * Whatever the policy, a response made without reading the body never
+ * asks for it nor waits for it: the connection is closed after it.
  *
  * The environment variable "expect-policy" (SetEnvIf, or RewriteRule
  * [E=...] in server context) overrides the directive per request.
@@ -41,15 +46,16 @@
  *
  * The request's journey (hooks in the order httpd runs them):
  *
- *   post_read_request  an expectation only stands for HTTP/1.1 requests
+ *   post_read_request  an expectation only stands for HTTP/1.1+ requests
  *                      with content; drop the others (RFC 9110 10.1.1)
  *   header_parser      first hook that sees <Directory>, <Location>, <If>
- *                      and .htaccess merged: decide the policy, reject or
+ *                      and .htaccess merged: decide the policy; reject or
  *                      ignore before anything reads the body
  *   fixups             access control has passed: "immediate" sends 100
  *   handler            just before the core's default handler, which only
- *                      discards the body: never wait for an ignored body
- *   insert_error_filter  an error response never waits for an ignored body
+ *                      discards the body: close rather than read it
+ *   insert_error_filter  an error response: likewise
+ *   log_transaction    EXPECT_OUTCOME for the access log
  */
 
 #include "httpd.h"

@@ -77,3 +77,9 @@ def test_bad_directive_fails_configtest(tmp_path, snippet, message):
     rc, out = configtest(tmp_path, snippet + "\n")
     assert rc != 0
     assert message in out
+
+
+def test_sample_config_parses(tmp_path):
+    rc, out = configtest(tmp_path, "Include %s/conf/expect.conf\n"
+                         % pyhttpd.TOP)
+    assert rc == 0 and out.strip() == "Syntax OK"
