@@ -158,23 +158,12 @@ static const char *expect_policy_name(expect_policy_e policy)
     }
 }
 
-/* A per-method setting would silently apply to every method. */
-static const char *expect_check_not_in_limit(cmd_parms *cmd)
-{
-    if (cmd->limited != -1) {
-        return apr_pstrcat(cmd->pool, cmd->cmd->name, " cannot occur within "
-                           "<Limit> or <LimitExcept>; use "
-                           "<If \"%{REQUEST_METHOD} == 'PUT'\"> instead",
-                           NULL);
-    }
-    return NULL;
-}
-
 static const char *expect_set_policy(cmd_parms *cmd, void *dconf,
                                      const char *arg)
 {
     expect_dir_conf *conf = dconf;
-    const char *err = expect_check_not_in_limit(cmd);
+    /* A per-method setting would silently apply to every method. */
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_LIMIT);
 
     if (err) {
         return err;
@@ -192,7 +181,7 @@ static const char *expect_set_announce_close(cmd_parms *cmd, void *dconf,
                                              int flag)
 {
     expect_dir_conf *conf = dconf;
-    const char *err = expect_check_not_in_limit(cmd);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_LIMIT);
 
     if (err) {
         return err;
@@ -229,7 +218,7 @@ static expect_policy_e expect_decide_policy(request_rec *r)
         if (policy != EXPECT_POLICY_UNSET) {
             return policy;
         }
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, EXPECT_LOG_PREFIX
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
                       "ignoring environment variable " EXPECT_POLICY_ENV
                       "=%s: must be one of " EXPECT_POLICY_KEYWORDS, env);
     }
@@ -249,36 +238,46 @@ static int expect_has_content(request_rec *r)
     return cl && apr_atoi64(cl) > 0;
 }
 
-/* A response is about to be made without reading the body. The client
- * must not be asked for the body (a 100 Continue still pending), nor
- * waited for (an ignored expectation: the client waits for a 100 that
- * will not come). Close the connection after the response instead;
- * lingering close drains the body without parsing it. */
+/* A quiet close lets libcurl retry without Expect. Not when the close
+ * would be announced anyway, nor towards a keep-alive client (it would be
+ * told "Keep-Alive") or a proxy (mod_proxy_http, for one, would go on
+ * sending the body on a connection it believes open). */
+static int expect_quiet_close(request_rec *orig, request_rec *r)
+{
+    expect_dir_conf *conf = ap_get_module_config(orig->per_dir_config,
+                                                 &expect_module);
+
+    return conf->announce_close != 1
+           && r->proto_num < HTTP_VERSION(2, 0)
+           && !ap_find_token(r->pool,
+                             apr_table_get(r->headers_in, "Connection"),
+                             "keep-alive")
+           && !apr_table_get(r->headers_in, "Via")
+           && !apr_table_get(r->headers_in, "X-Forwarded-For");
+}
+
+/* A response is about to be made while the 100 Continue is still pending:
+ * the body is not wanted. Close the connection after the response rather
+ * than ask for the body; lingering close drains it without parsing it. */
 static void expect_unwanted_body(request_rec *r)
 {
-    request_rec *orig = expect_original(r);
-    expect_req_t *req = ap_get_module_config(orig->request_config,
-                                             &expect_module);
-    conn_rec *c = r->connection;
+    request_rec *orig;
+    expect_req_t *req;
 
-    if (c->keepalive == AP_CONN_CLOSE
-        || !(r->expecting_100
-             || (req && req->policy == EXPECT_POLICY_IGNORE))) {
+    if (!r->expecting_100 || r->connection->keepalive == AP_CONN_CLOSE) {
         return;
     }
+    orig = expect_original(r);
+    req = ap_get_module_config(orig->request_config, &expect_module);
     if (req && req->policy == EXPECT_POLICY_REJECT
-        && r->proto_num < HTTP_VERSION(2, 0)) {
-        expect_dir_conf *conf = ap_get_module_config(orig->per_dir_config,
-                                                     &expect_module);
-        if (conf->announce_close != 1) {
-            ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
-                                        c);
-        }
+        && expect_quiet_close(orig, r)) {
+        ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
+                                    r->connection);
     }
     ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
                   "response without the body, closing the connection "
                   "after it");
-    c->keepalive = AP_CONN_CLOSE;
+    r->connection->keepalive = AP_CONN_CLOSE;
 }
 
 static const char *expect_document(request_rec *r)
@@ -349,6 +348,10 @@ static int expect_header_parser(request_rec *r)
         return DECLINED;
     }
     req = ap_get_module_config(r->request_config, &expect_module);
+    if (!req) {
+        /* The flag was set after our post_read_request. */
+        return DECLINED;
+    }
     req->policy = expect_decide_policy(r);
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
                   "ExpectPolicy %s for %s", expect_policy_name(req->policy),
@@ -370,6 +373,10 @@ static int expect_header_parser(request_rec *r)
         req->outcome = "ignored";
         r->expecting_100 = 0;
         apr_table_unset(r->headers_in, "Expect");
+        /* The client waits for a 100 that will not come: only a handler
+         * that reads the body may wait for it, nothing else (discarding,
+         * an ErrorDocument, ...); the connection ends with the request. */
+        r->connection->keepalive = AP_CONN_CLOSE;
         return DECLINED;
     default:
         return DECLINED;
@@ -410,7 +417,7 @@ static void expect_insert_error_filter(request_rec *r)
 
 /* A rejection that clients recover from: libcurl (curl, PHP, Guzzle)
  * retries without Expect after a 417 unless it announces the close. So
- * ap_set_keepalive() in the header filter below must not see the
+ * ap_set_keepalive(), in the header filter below, must not see the
  * connection's fate, which is sealed again once the head has passed. */
 static apr_status_t expect_quiet_close_filter(ap_filter_t *f,
                                               apr_bucket_brigade *bb)
@@ -421,6 +428,7 @@ static apr_status_t expect_quiet_close_filter(ap_filter_t *f,
     f->c->keepalive = AP_CONN_UNKNOWN;
     rv = ap_pass_brigade(f->next, bb);
     f->c->keepalive = AP_CONN_CLOSE;
+    ap_remove_output_filter(f);
     return rv;
 }
 
@@ -463,8 +471,9 @@ static void expect_register_hooks(apr_pool_t *p)
      * directory context (MIDDLE) and before authentication, which may read
      * the body (mod_auth_form). */
     ap_hook_header_parser(expect_header_parser, NULL, NULL, APR_HOOK_LAST);
-    /* Access control has passed, the handler has not run yet. */
-    ap_hook_fixups(expect_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* Access control has passed, and so have the fixups that may still
+     * refuse the request (per-dir mod_rewrite); the handler is next. */
+    ap_hook_fixups(expect_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
     /* Reached only when no handler took the request: the core's default
      * handler (REALLY_LAST) is next, and it only discards the body. */
     ap_hook_handler(expect_before_default_handler, NULL, NULL,
@@ -475,8 +484,8 @@ static void expect_register_hooks(apr_pool_t *p)
     /* Before mod_log_config (MIDDLE) writes the access log. */
     ap_hook_log_transaction(expect_log_transaction, NULL, NULL,
                             APR_HOOK_FIRST);
-    /* Just above the protocol filters, where ap_send_error_response()
-     * starts the response again. */
+    /* Right above HTTP_HEADER, below every content filter: the protocol
+     * chain is where ap_send_error_response() starts the response again. */
     expect_quiet_close_handle =
         ap_register_output_filter("EXPECT_QUIET_CLOSE",
                                   expect_quiet_close_filter, NULL,

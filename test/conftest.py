@@ -33,6 +33,7 @@ def policy_sections(htdocs, backend):
     ExpectPolicy {p}
     RewriteEngine On
     RewriteRule ^proxy$ {b}/dir-{p} [P]
+    RewriteRule ^forbidden$ - [F]
 </Directory>
 <Directory "{h}/dir-{p}/auth">
     AuthType Basic
@@ -45,6 +46,10 @@ def policy_sections(htdocs, backend):
 </Directory>
 <Directory "{h}/dir-{p}/edoc">
     ErrorDocument 404 /errors/404.html
+</Directory>
+<Directory "{h}/dir-{p}/edoc-status">
+    ErrorDocument 403 /server-status
+    Require all denied
 </Directory>
 <Files "proxy-{p}">
     ExpectPolicy {p}
@@ -110,6 +115,12 @@ ProxyPass "/main-proxy" "{b}/main"
     ServerName localhost
     ExpectPolicy continue
 {locs}
+    <Location "/server-status">
+        SetHandler server-status
+    </Location>
+    <Location "/front-reject">
+        ProxyPass "http://127.0.0.1:{port}/dir-reject/echo.cgi"
+    </Location>
     <Location "/proxy-auth">
         ExpectPolicy immediate
         AuthType Basic
@@ -197,7 +208,8 @@ def make_documents(root, backend):
             "ed-local", "ed-ht", "files"]
     for p in POLICIES:
         dirs += ["dir-" + p, "ht-" + p] + ["dir-%s/%s" % (p, d) for d in
-                                           ("auth", "denied", "edoc")]
+                                           ("auth", "denied", "edoc",
+                                            "edoc-status")]
     for d in dirs:
         write(os.path.join(h, d, "echo.cgi"), cgi, 0o755)
         write(os.path.join(h, d, "static.txt"), "static\n")
@@ -220,7 +232,7 @@ def server_config(root, port, port2, backend, mpm):
     # mod_http2 stays inactive under prefork.
     h2 = mpm != "prefork"
     return (pyhttpd.base_config(root, mpm, (port, port2),
-                                ("http2",) if h2 else ())
+                                ("status", "http2") if h2 else ("status",))
             + ("Protocols h2c http/1.1\n" if h2 else "")
             + "LogLevel info expect:trace2\n"
             + CONFIG.format(h=h, b=backend, port=port, dirs=dirs, locs=locs,

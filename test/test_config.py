@@ -66,12 +66,13 @@ def test_the_suite_config_is_clean(server):
      "ExpectAnnounceClose must be On or Off"),
     ("<Location /x>\n<Limit PUT>\nExpectAnnounceClose on\n</Limit>\n"
      "</Location>",
-     "ExpectAnnounceClose cannot occur within <Limit> or <LimitExcept>"),
+     "ExpectAnnounceClose cannot occur within <Limit> or <LimitExcept> "
+     "section"),
     ("<Location /x>\n<Limit PUT>\nExpectPolicy reject\n</Limit>\n</Location>",
-     "ExpectPolicy cannot occur within <Limit> or <LimitExcept>"),
+     "ExpectPolicy cannot occur within <Limit> or <LimitExcept> section"),
     ("<Directory /x>\n<LimitExcept GET>\nExpectPolicy reject\n"
      "</LimitExcept>\n</Directory>",
-     "ExpectPolicy cannot occur within <Limit> or <LimitExcept>"),
+     "ExpectPolicy cannot occur within <Limit> or <LimitExcept> section"),
 ])
 def test_bad_directive_fails_configtest(tmp_path, snippet, message):
     rc, out = configtest(tmp_path, snippet + "\n")

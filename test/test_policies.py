@@ -83,13 +83,32 @@ def test_reject_answers_417_before_the_body(server):
 
 @pytest.mark.parametrize("path", ["/dir-reject/echo.cgi",
                                   "/ed-local/echo.cgi"])
-def test_reject_quiet_close_with_keepalive_client(server, path):
-    ex = expect_exchange(server.port, path, wait=3,
-                         extra=["Connection: keep-alive"])
+def test_reject_quiet_close(server, path):
+    ex = expect_exchange(server.port, path, wait=3)
     assert ex.final.status == 417
     assert "close" not in ex.final.connection()
+    assert ex.final.header("keep-alive") is None
     ex.conn.send(SMUGGLED)
     assert ex.conn.closed()
+
+
+@pytest.mark.parametrize("extra", [["Connection: keep-alive"],
+                                   ["X-Forwarded-For: 192.0.2.1"],
+                                   ["Via: 1.1 proxy.example"]])
+def test_reject_announces_close_to_keepalive_clients_and_proxies(server,
+                                                                 extra):
+    ex = expect_exchange(server.port, "/dir-reject/echo.cgi", wait=3,
+                         extra=extra)
+    assert ex.final.status == 417
+    assert ex.final.connection() == {"close"}
+    assert ex.conn.closed()
+
+
+def test_reject_behind_mod_proxy_http(server):
+    # httpd in front of httpd: the front relays the 417 (instead of
+    # trying to send the body on a connection it believes open).
+    ex = expect_exchange(server.port, "/front-reject", wait=3)
+    assert ex.final.status == 417 and not ex.body_sent
 
 
 def test_reject_announce_close(server):
@@ -175,7 +194,9 @@ def test_ignore_never_sends_100(server):
     assert ex.final.status == 200
     # Expect is gone from what the CGI sees.
     assert ex.final.json() == {"length": 1000, "expect": None}
-    assert_keepalive(ex)
+    # Nothing but a handler ever waits for the body: no keep-alive.
+    assert "close" in ex.final.connection()
+    assert ex.conn.closed()
 
 
 def test_ignore_chunked_body(server):
@@ -194,6 +215,7 @@ def test_ignore_chunked_body(server):
     ("/dir-ignore/denied/echo.cgi", 403),
     ("/dir-ignore/missing.txt", 404),
     ("/dir-ignore/edoc/missing.txt", 404),
+    ("/dir-ignore/edoc-status/echo.cgi", 403),    # ErrorDocument: mod_status
     ("/dir-ignore/static.txt", 200),
 ])
 def test_ignore_response_without_the_body_does_not_wait(server, path,
@@ -241,6 +263,13 @@ def test_immediate_waits_for_authentication(server):
                          extra=[server.auth])
     assert ex.interim.status == 100
     assert ex.final.status == 200
+
+
+def test_immediate_waits_for_per_directory_rewrite(server):
+    ex = expect_exchange(server.port, "/dir-immediate/forbidden", BODY,
+                         wait=3)
+    assert ex.final.status == 403
+    assert_prompt_close(ex)
 
 
 def test_immediate_waits_for_authorization(server):
