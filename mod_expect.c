@@ -68,6 +68,8 @@
 
 #include "apr_strings.h"
 
+#include "expect_field.h"
+
 module AP_MODULE_DECLARE_DATA expect_module;
 
 #define EXPECT_LOG_PREFIX "mod_expect: "
@@ -87,18 +89,45 @@ typedef enum {
 
 #define EXPECT_UNSET -1
 
+typedef enum {
+    EXPECT_UNKNOWN_REJECT = 0,
+    EXPECT_UNKNOWN_IGNORE
+} expect_unknown_e;
+
+typedef struct {
+    int unknown;                /* EXPECT_UNSET or an expect_unknown_e */
+} expect_srv_conf;
+
 typedef struct {
     expect_policy_e policy;
     int announce_close;         /* Connection: close on our 417s */
 } expect_dir_conf;
 
-/* Per request, only for requests that arrived with an expectation. */
+/* Per request, only for requests that arrived with an expectation, or
+ * whose Expect field the module takes from the core's sight. */
 typedef struct {
     expect_policy_e policy;     /* UNSET until header_parser decides */
     const char *outcome;        /* NULL while the core's 100 decides */
+    char *field;                /* the Expect field taken, lines joined */
+    apr_size_t field_len;
+    int field_folded;           /* continued by an obs-fold line */
+    int field_too_long;         /* over LimitRequestFieldSize */
 } expect_req_t;
 
+/* The HTTP/1.x request head, line by line, as ap_rgetline() reads it. */
+typedef struct {
+    expect_req_t *req;
+    int lines;                  /* non-empty lines so far */
+    int line_open;              /* the last read ended inside a line */
+    int in_field;               /* that line is an Expect line */
+} expect_head_ctx;
+
+/* Some server ignores unknown expectations: the Expect field must be
+ * taken before the core refuses it (set in post_config). */
+static int expect_take_field;
+
 static ap_filter_rec_t *expect_quiet_close_handle;
+static ap_filter_rec_t *expect_head_handle;
 
 /* --------------------------------------------------------------------
  * Configuration
@@ -124,6 +153,26 @@ static void *expect_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                      : add->policy;
     new->announce_close = add->announce_close == EXPECT_UNSET
                           ? base->announce_close : add->announce_close;
+    return new;
+}
+
+static void *expect_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    expect_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)s;
+    conf->unknown = EXPECT_UNSET;
+    return conf;
+}
+
+static void *expect_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    expect_srv_conf *base = basev;
+    expect_srv_conf *add = addv;
+    expect_srv_conf *new = apr_pcalloc(p, sizeof(*new));
+
+    new->unknown = add->unknown == EXPECT_UNSET ? base->unknown
+                                                : add->unknown;
     return new;
 }
 
@@ -187,6 +236,33 @@ static const char *expect_set_announce_close(cmd_parms *cmd, void *dconf,
         return err;
     }
     conf->announce_close = flag;
+    return NULL;
+}
+
+static const char *expect_set_unknown(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    expect_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                                 &expect_module);
+
+    (void)dconf;
+    /* Decided before any per-directory configuration is known. */
+    if (cmd->path) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " is allowed in the "
+                           "server config and <VirtualHost> only, not in "
+                           "<Directory>, <Location>, <Files>, <If> or "
+                           ".htaccess", NULL);
+    }
+    if (!strcasecmp(arg, "reject")) {
+        conf->unknown = EXPECT_UNKNOWN_REJECT;
+    }
+    else if (!strcasecmp(arg, "ignore")) {
+        conf->unknown = EXPECT_UNKNOWN_IGNORE;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s must be one of reject|ignore, "
+                            "not '%s'", cmd->cmd->name, arg);
+    }
     return NULL;
 }
 
@@ -280,7 +356,7 @@ static void expect_unwanted_body(request_rec *r)
     r->connection->keepalive = AP_CONN_CLOSE;
 }
 
-static const char *expect_document(request_rec *r)
+static const char *expect_document(request_rec *r, const char *field)
 {
     return apr_pstrcat(r->pool,
         "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
@@ -288,17 +364,103 @@ static const char *expect_document(request_rec *r)
         "<title>417 Expectation Failed</title>\n"
         "</head><body>\n"
         "<h1>Expectation Failed</h1>\n"
-        "<p>This server does not send <code>100 Continue</code> for ",
+        "<p>The server does not meet the expectation <code>Expect: ",
+        ap_escape_html(r->pool, field), "</code> for ",
         ap_escape_html(r->pool, r->uri),
-        ", so it refused the request header\n"
-        "<code>Expect: ",
-        ap_escape_html(r->pool, apr_table_get(r->headers_in, "Expect")),
-        "</code> before reading the request body.</p>\n"
+        ",\nso it refused the request before reading its body.</p>\n"
         "<p>To fix this, send the request again without the "
         "<code>Expect</code> header,\n"
         "or send the request body without waiting for "
         "<code>100 Continue</code>.</p>\n"
         "</body></html>\n", NULL);
+}
+
+/* 417 with the module's document, unless an ErrorDocument 417 applies in
+ * the scope the request has reached. */
+static int expect_refuse(request_rec *r, const char *field)
+{
+    if (!ap_response_code_string(r, ap_index_of_response(
+                                        HTTP_EXPECTATION_FAILED))) {
+        ap_custom_response(r, HTTP_EXPECTATION_FAILED,
+                           expect_document(r, field));
+    }
+    return HTTP_EXPECTATION_FAILED;
+}
+
+static void expect_set_continue(request_rec *r)
+{
+    apr_table_setn(r->headers_in, "Expect", "100-continue");
+    r->expecting_100 = 1;
+}
+
+/* The Expect field taken from the core's sight (expect_head_filter, or
+ * HTTP/2's header table), judged with the virtual host now known. */
+static int expect_judge_field(request_rec *r, expect_req_t *req)
+{
+    expect_srv_conf *conf = ap_get_module_config(r->server->module_config,
+                                                 &expect_module);
+    expect_field_t info;
+    expect_field_e kind;
+
+    if (req->field_too_long || req->field_folded) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
+                      "refusing an Expect field %s", req->field_too_long
+                      ? "over LimitRequestFieldSize" : "with obs-fold");
+        r->connection->keepalive = AP_CONN_CLOSE;
+        req->outcome = "invalid";
+        return HTTP_BAD_REQUEST;
+    }
+    kind = expect_field_parse(req->field, req->field_len, &info);
+    if (kind == EXPECT_FIELD_NONE) {
+        return OK;                  /* an empty Expect, as the core */
+    }
+    if (kind == EXPECT_FIELD_CONTINUE) {
+        expect_set_continue(r);
+        return OK;
+    }
+    if (kind == EXPECT_FIELD_UNKNOWN
+        && conf->unknown == EXPECT_UNKNOWN_IGNORE) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
+                      "ignoring %u unknown expectation(s) in 'Expect: %s' "
+                      "(ExpectUnknown ignore)", info.unknowns,
+                      ap_escape_logitem(r->pool, req->field));
+        if (info.continues) {
+            expect_set_continue(r);
+        }
+        else {
+            req->outcome = "unknown-ignored";
+        }
+        return OK;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
+                  "refusing %s 'Expect: %s'", expect_field_name(kind),
+                  ap_escape_logitem(r->pool, req->field));
+    /* Never leave the body to be read as the next request. */
+    r->connection->keepalive = AP_CONN_CLOSE;
+    req->outcome = kind == EXPECT_FIELD_UNKNOWN ? "unknown-rejected"
+                                                : "invalid";
+    return expect_refuse(r, req->field);
+}
+
+/* Appends one read of a line of the Expect field, CR LF stripped. */
+static void expect_keep_field(request_rec *r, expect_req_t *req,
+                              const char *data, apr_size_t len)
+{
+    apr_size_t limit = r->server->limit_req_fieldsize;
+
+    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r')) {
+        len--;
+    }
+    if (req->field_len + len + 2 > limit) {
+        req->field_too_long = 1;
+        return;
+    }
+    if (!req->field) {
+        req->field = apr_palloc(r->pool, limit + 1);
+    }
+    memcpy(req->field + req->field_len, data, len);
+    req->field_len += len;
+    req->field[req->field_len] = '\0';
 }
 
 static void expect_send_continue(request_rec *r)
@@ -318,15 +480,116 @@ static void expect_send_continue(request_rec *r)
  * The request's journey
  */
 
+/* Takes the Expect field from the core's sight when some server ignores
+ * unknown expectations, which the core would refuse before any hook. */
+static void expect_pre_read_request(request_rec *r, conn_rec *c)
+{
+    expect_req_t *req;
+    expect_head_ctx *ctx;
+
+    if (!expect_take_field) {
+        return;
+    }
+    req = apr_pcalloc(r->pool, sizeof(*req));
+    ap_set_module_config(r->request_config, &expect_module, req);
+    if (c->master) {
+        /* HTTP/2: the header table is already there. */
+        const char *field = apr_table_getm(r->pool, r->headers_in, "Expect");
+
+        if (field) {
+            expect_keep_field(r, req, field, strlen(field));
+            apr_table_unset(r->headers_in, "Expect");
+        }
+        return;
+    }
+    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    ctx->req = req;
+    ap_add_input_filter_handle(expect_head_handle, ctx, r, c);
+}
+
+/* Reads the HTTP/1.x request head for the core, one line per call as
+ * ap_rgetline() asks, and keeps Expect lines (and their obs-fold
+ * continuations) aside, returning the next line instead. Gone once the
+ * head is complete. */
+static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                       ap_input_mode_t mode,
+                                       apr_read_type_e block,
+                                       apr_off_t readbytes)
+{
+    expect_head_ctx *ctx = f->ctx;
+    expect_req_t *req = ctx->req;
+
+    for (;;) {
+        apr_status_t rv = ap_get_brigade(f->next, bb, mode, block,
+                                         readbytes);
+        char *line;
+        apr_size_t len;
+        int open;
+
+        if (rv != APR_SUCCESS || mode != AP_MODE_GETLINE) {
+            return rv;
+        }
+        rv = apr_brigade_pflatten(bb, &line, &len, f->r->pool);
+        if (rv != APR_SUCCESS || len == 0) {
+            return rv;
+        }
+        open = line[len - 1] != '\n';
+        if (!ctx->line_open) {
+            int blank = (len == 1 && line[0] == '\n')
+                        || (len == 2 && line[0] == '\r' && line[1] == '\n');
+
+            if (blank && ctx->lines) {
+                ap_remove_input_filter(f);  /* the end of the head */
+                return APR_SUCCESS;
+            }
+            ctx->lines += !blank;
+            if (ctx->in_field && (line[0] == ' ' || line[0] == '\t')) {
+                req->field_folded = 1;
+            }
+            else if (len > 7 && !strncasecmp(line, "Expect:", 7)) {
+                ctx->in_field = 1;
+                if (req->field) {
+                    expect_keep_field(f->r, req, ", ", 2);
+                }
+                for (line += 7, len -= 7;
+                     len && (*line == ' ' || *line == '\t'); line++, len--)
+                    ;
+            }
+            else {
+                ctx->in_field = 0;
+            }
+        }
+        ctx->line_open = open;
+        if (!ctx->in_field) {
+            return APR_SUCCESS;
+        }
+        expect_keep_field(f->r, req, line, len);
+        apr_brigade_cleanup(bb);
+    }
+}
+
 static int expect_post_read_request(request_rec *r)
 {
     expect_req_t *req;
 
+    if (expect_take_field && !r->main && !r->prev) {
+        req = ap_get_module_config(r->request_config, &expect_module);
+        if (req && (req->field || req->field_too_long)) {
+            int status = expect_judge_field(r, req);
+
+            if (status != OK) {
+                return status;
+            }
+        }
+    }
     if (!r->expecting_100 || r->main || r->prev) {
         return DECLINED;
     }
-    req = apr_pcalloc(r->pool, sizeof(*req));
-    ap_set_module_config(r->request_config, &expect_module, req);
+    req = ap_get_module_config(r->request_config, &expect_module);
+    if (!req) {
+        req = apr_pcalloc(r->pool, sizeof(*req));
+        ap_set_module_config(r->request_config, &expect_module, req);
+    }
     if (r->proto_num < HTTP_VERSION(1, 1) || !expect_has_content(r)) {
         /* HTTP/1.0: the expectation MUST be ignored; no content: nothing
          * to wait for. Leaving the flag set would cost the keep-alive. */
@@ -363,12 +626,7 @@ static int expect_header_parser(request_rec *r)
                       "rejecting 'Expect: %s' for %s (ExpectPolicy reject)",
                       apr_table_get(r->headers_in, "Expect"), r->uri);
         req->outcome = "rejected";
-        if (!ap_response_code_string(r, ap_index_of_response(
-                                            HTTP_EXPECTATION_FAILED))) {
-            ap_custom_response(r, HTTP_EXPECTATION_FAILED,
-                               expect_document(r));
-        }
-        return HTTP_EXPECTATION_FAILED;
+        return expect_refuse(r, apr_table_get(r->headers_in, "Expect"));
     case EXPECT_POLICY_IGNORE:
         req->outcome = "ignored";
         r->expecting_100 = 0;
@@ -410,9 +668,25 @@ static int expect_before_default_handler(request_rec *r)
 
 static void expect_insert_error_filter(request_rec *r)
 {
-    if (!r->main) {
-        expect_unwanted_body(r);
+    if (r->main) {
+        return;
     }
+    if (r->status == HTTP_EXPECTATION_FAILED
+        && !ap_get_module_config(r->request_config, &expect_module)) {
+        const char *field = apr_table_get(r->headers_in, "Expect");
+
+        if (field) {
+            /* The core refused an expectation before any hook ran. It
+             * would read the body for keep-alive; close instead. */
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
+                          "the core refused 'Expect: %s'",
+                          ap_escape_logitem(r->pool, field));
+            r->connection->keepalive = AP_CONN_CLOSE;
+            expect_refuse(r, field);
+            return;
+        }
+    }
+    expect_unwanted_body(r);
 }
 
 /* A rejection that clients recover from: libcurl (curl, PHP, Guzzle)
@@ -456,6 +730,24 @@ static int expect_log_transaction(request_rec *r)
     return DECLINED;
 }
 
+static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    expect_take_field = 0;
+    for (; s; s = s->next) {
+        expect_srv_conf *conf = ap_get_module_config(s->module_config,
+                                                     &expect_module);
+
+        if (conf->unknown == EXPECT_UNKNOWN_IGNORE) {
+            expect_take_field = 1;
+        }
+    }
+    return OK;
+}
+
 /* --------------------------------------------------------------------
  * Registration
  */
@@ -463,6 +755,15 @@ static int expect_log_transaction(request_rec *r)
 static void expect_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_post_config(expect_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before the request line is read (HTTP/1.x), or once the header
+     * table is built (HTTP/2): in both cases before the core looks at
+     * Expect. */
+    ap_hook_pre_read_request(expect_pre_read_request, NULL, NULL,
+                             APR_HOOK_MIDDLE);
+    expect_head_handle = ap_register_input_filter("EXPECT_HEAD",
+                                                  expect_head_filter, NULL,
+                                                  AP_FTYPE_PROTOCOL);
     /* Runs before mod_setenvif and friends could look at the request;
      * only server/vhost config is visible here, so decide nothing. */
     ap_hook_post_read_request(expect_post_read_request, NULL, NULL,
@@ -496,6 +797,10 @@ static const command_rec expect_cmds[] = {
     AP_INIT_TAKE1("ExpectPolicy", expect_set_policy, NULL, OR_FILEINFO,
                   "What to do with 'Expect: 100-continue': "
                   EXPECT_POLICY_KEYWORDS " (default continue)"),
+    AP_INIT_TAKE1("ExpectUnknown", expect_set_unknown, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "What to do with expectations other than 100-continue: "
+                  "reject (417, the default) or ignore"),
     AP_INIT_FLAG("ExpectAnnounceClose", expect_set_announce_close, NULL,
                  OR_FILEINFO,
                  "On: the 417 of ExpectPolicy reject says 'Connection: "
@@ -508,8 +813,8 @@ AP_DECLARE_MODULE(expect) = {
     STANDARD20_MODULE_STUFF,
     expect_create_dir_conf,     /* create per-directory config */
     expect_merge_dir_conf,      /* merge per-directory config */
-    NULL,                       /* create per-server config */
-    NULL,                       /* merge per-server config */
+    expect_create_srv_conf,     /* create per-server config */
+    expect_merge_srv_conf,      /* merge per-server config */
     expect_cmds,                /* command table */
     expect_register_hooks,      /* register hooks */
     AP_MODULE_FLAG_NONE         /* flags */

@@ -302,3 +302,23 @@ def test_decisions_are_logged(server):
     assert ("mod_expect: rejecting 'Expect: 100-continue' for "
             "/dir-reject/echo.cgi (ExpectPolicy reject)") in log
     assert "[expect:trace1]" in log
+
+
+# expectations the core refuses before any hook (ExpectUnknown reject)
+
+@pytest.mark.parametrize("expect", ["foo", "y 100-continue",
+                                    "100-continue;x=1", "100-continue=1"])
+def test_core_refusal_reads_no_body(server, expect):
+    # Stock httpd reads the body after this 417 to keep the connection.
+    ex = expect_exchange(server.port, "/dir-continue/echo.cgi", BODY,
+                         expect=expect, wait=3)
+    assert ex.final.status == 417
+    assert_prompt_close(ex)
+    assert "Expect: %s</code>" % expect in ex.final.body.decode()
+
+
+def test_core_refusal_body_is_not_a_request(server):
+    ex = expect_exchange(server.port, "/dir-continue/echo.cgi", BODY,
+                         expect="foo", wait=3)
+    ex.conn.send(BODY + SMUGGLED)
+    assert ex.conn.closed()

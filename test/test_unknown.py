@@ -1,0 +1,195 @@
+"""ExpectUnknown, and the module's own parse of the Expect field, on a
+second httpd where one virtual host ignores unknown expectations (which
+makes the module take the field from the core's sight)."""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+import pyhttpd
+from client import Conn, expect_exchange, head
+from conftest import MPM, tmp_conf_dir
+from pyhttpd import write
+
+SMUGGLED = b"GET /static.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+CONFIG = """
+LogLevel info expect:trace2
+DocumentRoot "{h}"
+<Directory "{h}">
+    Options +ExecCGI
+    Require all granted
+</Directory>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName localhost
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName ignore.test
+    ExpectUnknown ignore
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName doc.test
+    ErrorDocument 417 "doc.test: no such expectation here"
+</VirtualHost>
+"""
+
+
+@pytest.fixture(scope="module")
+def take(tmp_path_factory):
+    root = os.path.join(pyhttpd.TOP, "test", "run", MPM + "-unknown")
+    pyhttpd.prepare_root(root)
+    h = os.path.join(root, "htdocs")
+    write(os.path.join(h, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
+    write(os.path.join(h, "static.txt"), "static\n")
+    port = pyhttpd.free_port()
+    h2 = MPM != "prefork"
+    conf = (pyhttpd.base_config(root, MPM, (port,),
+                                ("http2",) if h2 else ())
+            + ("Protocols h2c http/1.1\n" if h2 else "")
+            + CONFIG.format(h=h, port=port))
+    httpd = pyhttpd.Httpd(root, conf, (port,))
+    httpd.start()
+    yield httpd
+    httpd.stop()
+    with open(httpd.error_log, errors="replace") as f:
+        crashes = [l for l in f if pyhttpd.CRASH.search(l)]
+    assert not crashes, "".join(crashes)
+
+
+def port(httpd):
+    return httpd.ports[0]
+
+
+def test_ignore_keeps_100_continue(take):
+    ex = expect_exchange(port(take), "/echo.cgi", host="ignore.test",
+                         expect="100-continue, foo")
+    assert ex.interim.status == 100
+    assert ex.final.json() == {"length": 1000, "expect": "100-continue"}
+
+
+def test_ignore_drops_unknown_members(take):
+    offset = take.log_size()
+    ex = expect_exchange(port(take), "/echo.cgi", host="ignore.test",
+                         expect="foo=\"bar\";x=1, , baz", wait=0.5)
+    assert ex.interim is None and ex.body_sent
+    assert ex.final.json() == {"length": 1000, "expect": None}
+    assert "ignoring 2 unknown expectation(s) in 'Expect: foo=" in \
+        take.log_since(offset)
+    # Logged once the response is out.
+    deadline = time.monotonic() + 3
+    while "outcome unknown-ignored" not in take.log_since(offset):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_two_expect_lines_of_100_continue(take):
+    c = Conn(port(take))
+    c.send(head("POST", "/echo.cgi", "ignore.test", 3,
+                extra=["Expect: 100-continue"]))
+    assert c.read_head(3).status == 100
+    c.send(b"abc")
+    assert c.read_response().json() == {"length": 3,
+                                        "expect": "100-continue"}
+
+
+@pytest.mark.parametrize("host,text", [
+    ("localhost", "<code>Expect: foo</code>"),
+    ("doc.test", "doc.test: no such expectation here"),
+])
+def test_reject_unknown_per_virtual_host(take, host, text):
+    ex = expect_exchange(port(take), "/echo.cgi", host=host, expect="foo",
+                         wait=3)
+    assert ex.final.status == 417 and not ex.body_sent
+    assert text in ex.final.body.decode()
+    assert "close" in ex.final.connection()
+    ex.conn.send(b"x" * 1000 + SMUGGLED)
+    assert ex.conn.closed()
+
+
+@pytest.mark.parametrize("expect", ["y 100-continue", "100-continue x",
+                                    "100-continue;x=1", "100-continue=1",
+                                    "100-continue\x01", "\"100-continue\""])
+@pytest.mark.parametrize("host", ["localhost", "ignore.test"])
+def test_ambiguous_never_becomes_100_continue(take, host, expect):
+    ex = expect_exchange(port(take), "/echo.cgi", host=host, expect=expect,
+                         wait=3)
+    assert ex.interim is None and not ex.body_sent
+    assert ex.final.status == 417
+    assert "close" in ex.final.connection()
+    ex.conn.send(b"x" * 1000 + SMUGGLED)
+    assert ex.conn.closed()
+
+
+@pytest.mark.parametrize("field", [b"Expect:\r\n 100-continue",
+                                   b"Expect: 100-continue\r\n\tfoo",
+                                   b"Expect: " + b"100-continue, " * 700])
+def test_folded_or_oversized_field_is_refused(take, field):
+    c = Conn(port(take))
+    c.send(b"POST /echo.cgi HTTP/1.1\r\nHost: ignore.test\r\n" + field
+           + b"\r\nContent-Length: 1000\r\n\r\n")
+    resp = c.read_head(3)
+    assert resp.status == 400
+    c.read_body(resp, "POST", 3)
+    c.send(b"x" * 1000 + SMUGGLED)
+    assert c.closed()
+
+
+def test_requests_without_expect_are_untouched(take):
+    c = Conn(port(take))
+    # Pipelined, with blank lines before the request line.
+    c.send(b"\r\n" + head("GET", "/static.txt", expect=None)
+           + head("POST", "/echo.cgi", length=3, expect=None) + b"abc"
+           + head("GET", "/static.txt", "ignore.test", expect=None))
+    assert c.read_response("GET").body == b"static\n"
+    assert c.read_response().json() == {"length": 3, "expect": None}
+    assert c.read_response("GET").body == b"static\n"
+    assert not c.interims
+
+
+@pytest.mark.skipif(MPM == "prefork", reason="mod_http2 is inactive under "
+                                             "prefork")
+@pytest.mark.parametrize("authority,expect,statuses", [
+    ("ignore.test", "100-continue, foo", ["100", "200"]),
+    ("ignore.test", "foo", ["200"]),
+    ("localhost", "foo", ["417"]),
+    ("ignore.test", "y 100-continue", ["417"]),
+])
+def test_h2(take, tmp_path, authority, expect, statuses):
+    body = tmp_path / "body"
+    body.write_bytes(b"x" * 100)
+    out = subprocess.run(
+        ["nghttp", "-v", "-d", str(body), "-H", ":authority: " + authority,
+         "-H", "expect: " + expect,
+         "http://127.0.0.1:%d/echo.cgi" % port(take)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=20).stdout
+    assert re.findall(r"recv \(stream_id=\d+\) :status: (\d+)",
+                      out) == statuses
+
+
+def test_configtest(tmp_path):
+    root = tmp_conf_dir(tmp_path)
+    for snippet, message in [
+        ("<Directory /x>\nExpectUnknown ignore\n</Directory>",
+         "ExpectUnknown is allowed in the server config and <VirtualHost> "
+         "only"),
+        ("<Location /x>\nExpectUnknown ignore\n</Location>",
+         "ExpectUnknown is allowed in the server config and <VirtualHost> "
+         "only"),
+        ("<If \"true\">\nExpectUnknown ignore\n</If>",
+         "ExpectUnknown is allowed in the server config and <VirtualHost> "
+         "only"),
+        ("ExpectUnknown maybe",
+         "ExpectUnknown must be one of reject|ignore, not 'maybe'"),
+        ("ExpectUnknown ignore\n<VirtualHost *:80>\nExpectUnknown reject\n"
+         "</VirtualHost>", "Syntax OK"),
+    ]:
+        conf = os.path.join(root, "httpd.conf")
+        with open(conf, "w") as f:
+            f.write(pyhttpd.base_config(root, MPM, (pyhttpd.free_port(),))
+                    + snippet + "\n")
+        rc, out = pyhttpd.configtest(conf)
+        assert message in out
+        assert (rc == 0) == (message == "Syntax OK")
