@@ -7,7 +7,12 @@ WARN    = -Wc,-Wall -Wc,-Wextra -Wc,-Werror
 
 SOURCES = mod_expect.c expect_field.c
 
-.PHONY: all install clean deps test demo
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS   = -g -O1 -Wall -Wextra -Werror \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+.PHONY: all install clean deps test demo fuzz
 
 all: .libs/mod_expect.so
 
@@ -32,6 +37,18 @@ test: deps
 	    EXPECT_TEST_MPM=$$mpm $(PYTHON) -m pytest -q test || exit 1; \
 	done
 
+fuzz/fuzz_expect_field: fuzz/fuzz_expect_field.c expect_field.c expect_field.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_expect_field.c expect_field.c
+
+# New inputs go to the scratch dir fuzz/run/corpus (given first), never
+# into the committed seeds; crashes are written to fuzz/run/crash-*.
+fuzz: deps
+	$(MAKE) fuzz/fuzz_expect_field
+	rm -rf fuzz/run && mkdir -p fuzz/run/corpus
+	./fuzz/fuzz_expect_field -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
+	    -timeout=10 -dict=fuzz/expect.dict -artifact_prefix=fuzz/run/ \
+	    fuzz/run/corpus fuzz/corpus
+
 demo: deps
 	$(MAKE) all
 	$(PYTHON) test/demo.py
@@ -39,4 +56,4 @@ demo: deps
 clean:
 	rm -rf .libs *.la *.lo *.o *.slo test/expect_field_test \
 	       test/__pycache__ test/.pytest_cache \
-	       test/run .pytest_cache
+	       test/run .pytest_cache fuzz/fuzz_expect_field fuzz/run
