@@ -122,8 +122,8 @@ typedef struct {
     int in_field;               /* that line is an Expect line */
 } expect_head_ctx;
 
-/* Some server ignores unknown expectations: the Expect field must be
- * taken before the core refuses it (set in post_config). */
+/* Some server sets ExpectUnknown: the module parses the Expect field
+ * itself, taken before the core refuses or joins it (post_config). */
 static int expect_take_field;
 
 static ap_filter_rec_t *expect_quiet_close_handle;
@@ -480,8 +480,9 @@ static void expect_send_continue(request_rec *r)
  * The request's journey
  */
 
-/* Takes the Expect field from the core's sight when some server ignores
- * unknown expectations, which the core would refuse before any hook. */
+/* Takes the Expect field from the core's sight when some server sets
+ * ExpectUnknown: the core would refuse unknown expectations before any
+ * hook, and join a folded Expect line into "100-continue". */
 static void expect_pre_read_request(request_rec *r, conn_rec *c)
 {
     expect_req_t *req;
@@ -589,6 +590,18 @@ static int expect_post_read_request(request_rec *r)
     if (!req) {
         req = apr_pcalloc(r->pool, sizeof(*req));
         ap_set_module_config(r->request_config, &expect_module, req);
+    }
+    if (r->proto_num == HTTP_VERSION(1, 1)
+        && r->connection->keepalive == AP_CONN_CLOSE
+        && apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        /* The core found Content-Length beside Transfer-Encoding, dropped
+         * it and will close: a request framed two ways is a smuggling
+         * attempt more often than not. No 100 invites its body. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
+                      "refusing Expect with both Transfer-Encoding and "
+                      "Content-Length");
+        req->outcome = "invalid";
+        return HTTP_BAD_REQUEST;
     }
     if (r->proto_num < HTTP_VERSION(1, 1) || !expect_has_content(r)) {
         /* HTTP/1.0: the expectation MUST be ignored; no content: nothing
@@ -741,7 +754,7 @@ static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         expect_srv_conf *conf = ap_get_module_config(s->module_config,
                                                      &expect_module);
 
-        if (conf->unknown == EXPECT_UNKNOWN_IGNORE) {
+        if (conf->unknown != EXPECT_UNSET) {
             expect_take_field = 1;
         }
     }

@@ -257,6 +257,51 @@ def server():
     assert not crashes, "child crashes in the error log:\n" + "".join(crashes)
 
 
+STRICT_CONFIG = """
+LogLevel info expect:trace2
+DocumentRoot "{h}"
+<Directory "{h}">
+    Options +ExecCGI
+    Require all granted
+</Directory>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName localhost
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName ignore.test
+    ExpectUnknown ignore
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName doc.test
+    ErrorDocument 417 "doc.test: no such expectation here"
+</VirtualHost>
+"""
+
+
+@pytest.fixture(scope="session")
+def strict():
+    """A second httpd where a virtual host sets ExpectUnknown ignore, so
+    that the module parses every Expect field itself."""
+    root = os.path.join(pyhttpd.TOP, "test", "run", MPM + "-unknown")
+    pyhttpd.prepare_root(root)
+    h = os.path.join(root, "htdocs")
+    write(os.path.join(h, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
+    write(os.path.join(h, "static.txt"), "static\n")
+    port = pyhttpd.free_port()
+    h2 = MPM != "prefork"
+    conf = (pyhttpd.base_config(root, MPM, (port,),
+                                ("http2",) if h2 else ())
+            + ("Protocols h2c http/1.1\n" if h2 else "")
+            + STRICT_CONFIG.format(h=h, port=port))
+    httpd = pyhttpd.Httpd(root, conf, (port,))
+    httpd.start()
+    yield httpd
+    httpd.stop()
+    with open(httpd.error_log, errors="replace") as f:
+        crashes = [l for l in f if pyhttpd.CRASH.search(l)]
+    assert not crashes, "".join(crashes)
+
+
 @pytest.fixture(autouse=True)
 def no_crash(request):
     """After every test that used the server: no child died meanwhile."""

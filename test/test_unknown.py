@@ -11,81 +11,37 @@ import pytest
 import pyhttpd
 from client import Conn, expect_exchange, head
 from conftest import MPM, tmp_conf_dir
-from pyhttpd import write
 
 SMUGGLED = b"GET /static.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
-
-CONFIG = """
-LogLevel info expect:trace2
-DocumentRoot "{h}"
-<Directory "{h}">
-    Options +ExecCGI
-    Require all granted
-</Directory>
-<VirtualHost 127.0.0.1:{port}>
-    ServerName localhost
-</VirtualHost>
-<VirtualHost 127.0.0.1:{port}>
-    ServerName ignore.test
-    ExpectUnknown ignore
-</VirtualHost>
-<VirtualHost 127.0.0.1:{port}>
-    ServerName doc.test
-    ErrorDocument 417 "doc.test: no such expectation here"
-</VirtualHost>
-"""
-
-
-@pytest.fixture(scope="module")
-def take(tmp_path_factory):
-    root = os.path.join(pyhttpd.TOP, "test", "run", MPM + "-unknown")
-    pyhttpd.prepare_root(root)
-    h = os.path.join(root, "htdocs")
-    write(os.path.join(h, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
-    write(os.path.join(h, "static.txt"), "static\n")
-    port = pyhttpd.free_port()
-    h2 = MPM != "prefork"
-    conf = (pyhttpd.base_config(root, MPM, (port,),
-                                ("http2",) if h2 else ())
-            + ("Protocols h2c http/1.1\n" if h2 else "")
-            + CONFIG.format(h=h, port=port))
-    httpd = pyhttpd.Httpd(root, conf, (port,))
-    httpd.start()
-    yield httpd
-    httpd.stop()
-    with open(httpd.error_log, errors="replace") as f:
-        crashes = [l for l in f if pyhttpd.CRASH.search(l)]
-    assert not crashes, "".join(crashes)
-
 
 def port(httpd):
     return httpd.ports[0]
 
 
-def test_ignore_keeps_100_continue(take):
-    ex = expect_exchange(port(take), "/echo.cgi", host="ignore.test",
+def test_ignore_keeps_100_continue(strict):
+    ex = expect_exchange(port(strict), "/echo.cgi", host="ignore.test",
                          expect="100-continue, foo")
     assert ex.interim.status == 100
     assert ex.final.json() == {"length": 1000, "expect": "100-continue"}
 
 
-def test_ignore_drops_unknown_members(take):
-    offset = take.log_size()
-    ex = expect_exchange(port(take), "/echo.cgi", host="ignore.test",
+def test_ignore_drops_unknown_members(strict):
+    offset = strict.log_size()
+    ex = expect_exchange(port(strict), "/echo.cgi", host="ignore.test",
                          expect="foo=\"bar\";x=1, , baz", wait=0.5)
     assert ex.interim is None and ex.body_sent
     assert ex.final.json() == {"length": 1000, "expect": None}
     assert "ignoring 2 unknown expectation(s) in 'Expect: foo=" in \
-        take.log_since(offset)
+        strict.log_since(offset)
     # Logged once the response is out.
     deadline = time.monotonic() + 3
-    while "outcome unknown-ignored" not in take.log_since(offset):
+    while "outcome unknown-ignored" not in strict.log_since(offset):
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
 
-def test_two_expect_lines_of_100_continue(take):
-    c = Conn(port(take))
+def test_two_expect_lines_of_100_continue(strict):
+    c = Conn(port(strict))
     c.send(head("POST", "/echo.cgi", "ignore.test", 3,
                 extra=["Expect: 100-continue"]))
     assert c.read_head(3).status == 100
@@ -98,8 +54,8 @@ def test_two_expect_lines_of_100_continue(take):
     ("localhost", "<code>Expect: foo</code>"),
     ("doc.test", "doc.test: no such expectation here"),
 ])
-def test_reject_unknown_per_virtual_host(take, host, text):
-    ex = expect_exchange(port(take), "/echo.cgi", host=host, expect="foo",
+def test_reject_unknown_per_virtual_host(strict, host, text):
+    ex = expect_exchange(port(strict), "/echo.cgi", host=host, expect="foo",
                          wait=3)
     assert ex.final.status == 417 and not ex.body_sent
     assert text in ex.final.body.decode()
@@ -112,8 +68,8 @@ def test_reject_unknown_per_virtual_host(take, host, text):
                                     "100-continue;x=1", "100-continue=1",
                                     "100-continue\x01", "\"100-continue\""])
 @pytest.mark.parametrize("host", ["localhost", "ignore.test"])
-def test_ambiguous_never_becomes_100_continue(take, host, expect):
-    ex = expect_exchange(port(take), "/echo.cgi", host=host, expect=expect,
+def test_ambiguous_never_becomes_100_continue(strict, host, expect):
+    ex = expect_exchange(port(strict), "/echo.cgi", host=host, expect=expect,
                          wait=3)
     assert ex.interim is None and not ex.body_sent
     assert ex.final.status == 417
@@ -125,8 +81,8 @@ def test_ambiguous_never_becomes_100_continue(take, host, expect):
 @pytest.mark.parametrize("field", [b"Expect:\r\n 100-continue",
                                    b"Expect: 100-continue\r\n\tfoo",
                                    b"Expect: " + b"100-continue, " * 700])
-def test_folded_or_oversized_field_is_refused(take, field):
-    c = Conn(port(take))
+def test_folded_or_oversized_field_is_refused(strict, field):
+    c = Conn(port(strict))
     c.send(b"POST /echo.cgi HTTP/1.1\r\nHost: ignore.test\r\n" + field
            + b"\r\nContent-Length: 1000\r\n\r\n")
     resp = c.read_head(3)
@@ -136,8 +92,8 @@ def test_folded_or_oversized_field_is_refused(take, field):
     assert c.closed()
 
 
-def test_requests_without_expect_are_untouched(take):
-    c = Conn(port(take))
+def test_requests_without_expect_are_untouched(strict):
+    c = Conn(port(strict))
     # Pipelined, with blank lines before the request line.
     c.send(b"\r\n" + head("GET", "/static.txt", expect=None)
            + head("POST", "/echo.cgi", length=3, expect=None) + b"abc"
@@ -156,13 +112,13 @@ def test_requests_without_expect_are_untouched(take):
     ("localhost", "foo", ["417"]),
     ("ignore.test", "y 100-continue", ["417"]),
 ])
-def test_h2(take, tmp_path, authority, expect, statuses):
+def test_h2(strict, tmp_path, authority, expect, statuses):
     body = tmp_path / "body"
     body.write_bytes(b"x" * 100)
     out = subprocess.run(
         ["nghttp", "-v", "-d", str(body), "-H", ":authority: " + authority,
          "-H", "expect: " + expect,
-         "http://127.0.0.1:%d/echo.cgi" % port(take)],
+         "http://127.0.0.1:%d/echo.cgi" % port(strict)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         timeout=20).stdout
     assert re.findall(r"recv \(stream_id=\d+\) :status: (\d+)",
