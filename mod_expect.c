@@ -66,11 +66,17 @@
 #include "http_request.h"
 #include "mod_core.h"
 
+#include "mod_status.h"
+
+#include "apr_atomic.h"
+#include "apr_shm.h"
 #include "apr_strings.h"
 
 #include "expect_field.h"
 
 module AP_MODULE_DECLARE_DATA expect_module;
+
+#define MOD_EXPECT_VERSION "1.0.0"
 
 #define EXPECT_LOG_PREFIX "mod_expect: "
 #define EXPECT_POLICY_ENV "expect-policy"
@@ -103,11 +109,43 @@ typedef struct {
     int announce_close;         /* Connection: close on our 417s */
 } expect_dir_conf;
 
+/* What became of an expectation: EXPECT_OUTCOME and the counters. */
+typedef enum {
+    EXPECT_OUTCOME_PENDING = 0, /* the core's 100 decides: continue/unread */
+    EXPECT_OUTCOME_CONTINUE,
+    EXPECT_OUTCOME_IMMEDIATE,
+    EXPECT_OUTCOME_IGNORED,
+    EXPECT_OUTCOME_REJECTED,
+    EXPECT_OUTCOME_UNREAD,
+    EXPECT_OUTCOME_DROPPED,
+    EXPECT_OUTCOME_UNKNOWN_IGNORED,
+    EXPECT_OUTCOME_UNKNOWN_REJECTED,
+    EXPECT_OUTCOME_INVALID,
+    EXPECT_OUTCOMES
+} expect_outcome_e;
+
+/* EXPECT_OUTCOME values, and the server-status names after "Expect". */
+static const struct {
+    const char *value;
+    const char *counter;
+} expect_outcomes[EXPECT_OUTCOMES] = {
+    { NULL, NULL },
+    { "continue", "Continue" },
+    { "immediate", "Immediate" },
+    { "ignored", "Ignored" },
+    { "rejected", "Rejected" },
+    { "unread", "Unread" },
+    { "dropped", "Dropped" },
+    { "unknown-ignored", "UnknownIgnored" },
+    { "unknown-rejected", "UnknownRejected" },
+    { "invalid", "Invalid" }
+};
+
 /* Per request, only for requests that arrived with an expectation, or
  * whose Expect field the module takes from the core's sight. */
 typedef struct {
     expect_policy_e policy;     /* UNSET until header_parser decides */
-    const char *outcome;        /* NULL while the core's 100 decides */
+    expect_outcome_e outcome;
     char *field;                /* the Expect field taken, lines joined */
     apr_size_t field_len;
     int field_folded;           /* continued by an obs-fold line */
@@ -125,6 +163,10 @@ typedef struct {
 /* Some server sets ExpectUnknown: the module parses the Expect field
  * itself, taken before the core refuses or joins it (post_config). */
 static int expect_take_field;
+
+/* Outcome counters of all children and threads, in shared memory that
+ * lives in the process pool: created once, kept across restarts. */
+static volatile apr_uint64_t *expect_counters;
 
 static ap_filter_rec_t *expect_quiet_close_handle;
 static ap_filter_rec_t *expect_head_handle;
@@ -393,6 +435,14 @@ static void expect_set_continue(request_rec *r)
     r->expecting_100 = 1;
 }
 
+static expect_req_t *expect_new_req(request_rec *r)
+{
+    expect_req_t *req = apr_pcalloc(r->pool, sizeof(*req));
+
+    ap_set_module_config(r->request_config, &expect_module, req);
+    return req;
+}
+
 /* The Expect field taken from the core's sight (expect_head_filter, or
  * HTTP/2's header table), judged with the virtual host now known. */
 static int expect_judge_field(request_rec *r, expect_req_t *req)
@@ -407,12 +457,13 @@ static int expect_judge_field(request_rec *r, expect_req_t *req)
                       "refusing an Expect field %s", req->field_too_long
                       ? "over LimitRequestFieldSize" : "with obs-fold");
         r->connection->keepalive = AP_CONN_CLOSE;
-        req->outcome = "invalid";
+        req->outcome = EXPECT_OUTCOME_INVALID;
         return HTTP_BAD_REQUEST;
     }
     kind = expect_field_parse(req->field, req->field_len, &info);
     if (kind == EXPECT_FIELD_NONE) {
-        return OK;                  /* an empty Expect, as the core */
+        req->outcome = EXPECT_OUTCOME_DROPPED;  /* as the core: no Expect */
+        return OK;
     }
     if (kind == EXPECT_FIELD_CONTINUE) {
         expect_set_continue(r);
@@ -428,7 +479,7 @@ static int expect_judge_field(request_rec *r, expect_req_t *req)
             expect_set_continue(r);
         }
         else {
-            req->outcome = "unknown-ignored";
+            req->outcome = EXPECT_OUTCOME_UNKNOWN_IGNORED;
         }
         return OK;
     }
@@ -437,8 +488,8 @@ static int expect_judge_field(request_rec *r, expect_req_t *req)
                   ap_escape_logitem(r->pool, req->field));
     /* Never leave the body to be read as the next request. */
     r->connection->keepalive = AP_CONN_CLOSE;
-    req->outcome = kind == EXPECT_FIELD_UNKNOWN ? "unknown-rejected"
-                                                : "invalid";
+    req->outcome = kind == EXPECT_FIELD_UNKNOWN
+                   ? EXPECT_OUTCOME_UNKNOWN_REJECTED : EXPECT_OUTCOME_INVALID;
     return expect_refuse(r, req->field);
 }
 
@@ -485,27 +536,22 @@ static void expect_send_continue(request_rec *r)
  * hook, and join a folded Expect line into "100-continue". */
 static void expect_pre_read_request(request_rec *r, conn_rec *c)
 {
-    expect_req_t *req;
-    expect_head_ctx *ctx;
-
     if (!expect_take_field) {
         return;
     }
-    req = apr_pcalloc(r->pool, sizeof(*req));
-    ap_set_module_config(r->request_config, &expect_module, req);
     if (c->master) {
         /* HTTP/2: the header table is already there. */
         const char *field = apr_table_getm(r->pool, r->headers_in, "Expect");
 
         if (field) {
-            expect_keep_field(r, req, field, strlen(field));
+            expect_keep_field(r, expect_new_req(r), field, strlen(field));
             apr_table_unset(r->headers_in, "Expect");
         }
         return;
     }
-    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
-    ctx->req = req;
-    ap_add_input_filter_handle(expect_head_handle, ctx, r, c);
+    ap_add_input_filter_handle(expect_head_handle,
+                               apr_pcalloc(r->pool, sizeof(expect_head_ctx)),
+                               r, c);
 }
 
 /* Reads the HTTP/1.x request head for the core, one line per call as
@@ -518,7 +564,6 @@ static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                        apr_off_t readbytes)
 {
     expect_head_ctx *ctx = f->ctx;
-    expect_req_t *req = ctx->req;
 
     for (;;) {
         apr_status_t rv = ap_get_brigade(f->next, bb, mode, block,
@@ -545,12 +590,15 @@ static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
             }
             ctx->lines += !blank;
             if (ctx->in_field && (line[0] == ' ' || line[0] == '\t')) {
-                req->field_folded = 1;
+                ctx->req->field_folded = 1;
             }
             else if (len > 7 && !strncasecmp(line, "Expect:", 7)) {
                 ctx->in_field = 1;
-                if (req->field) {
-                    expect_keep_field(f->r, req, ", ", 2);
+                if (!ctx->req) {
+                    ctx->req = expect_new_req(f->r);
+                }
+                else {
+                    expect_keep_field(f->r, ctx->req, ", ", 2);
                 }
                 for (line += 7, len -= 7;
                      len && (*line == ' ' || *line == '\t'); line++, len--)
@@ -564,7 +612,7 @@ static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         if (!ctx->in_field) {
             return APR_SUCCESS;
         }
-        expect_keep_field(f->r, req, line, len);
+        expect_keep_field(f->r, ctx->req, line, len);
         apr_brigade_cleanup(bb);
     }
 }
@@ -588,8 +636,7 @@ static int expect_post_read_request(request_rec *r)
     }
     req = ap_get_module_config(r->request_config, &expect_module);
     if (!req) {
-        req = apr_pcalloc(r->pool, sizeof(*req));
-        ap_set_module_config(r->request_config, &expect_module, req);
+        req = expect_new_req(r);
     }
     if (r->proto_num == HTTP_VERSION(1, 1)
         && r->connection->keepalive == AP_CONN_CLOSE
@@ -600,7 +647,7 @@ static int expect_post_read_request(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
                       "refusing Expect with both Transfer-Encoding and "
                       "Content-Length");
-        req->outcome = "invalid";
+        req->outcome = EXPECT_OUTCOME_INVALID;
         return HTTP_BAD_REQUEST;
     }
     if (r->proto_num < HTTP_VERSION(1, 1) || !expect_has_content(r)) {
@@ -611,7 +658,7 @@ static int expect_post_read_request(request_rec *r)
                       r->protocol, r->proto_num < HTTP_VERSION(1, 1)
                       ? "" : " without content");
         r->expecting_100 = 0;
-        req->outcome = "dropped";
+        req->outcome = EXPECT_OUTCOME_DROPPED;
     }
     return DECLINED;
 }
@@ -638,10 +685,10 @@ static int expect_header_parser(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
                       "rejecting 'Expect: %s' for %s (ExpectPolicy reject)",
                       apr_table_get(r->headers_in, "Expect"), r->uri);
-        req->outcome = "rejected";
+        req->outcome = EXPECT_OUTCOME_REJECTED;
         return expect_refuse(r, apr_table_get(r->headers_in, "Expect"));
     case EXPECT_POLICY_IGNORE:
-        req->outcome = "ignored";
+        req->outcome = EXPECT_OUTCOME_IGNORED;
         r->expecting_100 = 0;
         apr_table_unset(r->headers_in, "Expect");
         /* The client waits for a 100 that will not come: only a handler
@@ -665,7 +712,7 @@ static int expect_fixups(request_rec *r)
     if (req && req->policy == EXPECT_POLICY_IMMEDIATE) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
                       "sending 100 Continue before the handler");
-        req->outcome = "immediate";
+        req->outcome = EXPECT_OUTCOME_IMMEDIATE;
         expect_send_continue(r);
     }
     return DECLINED;
@@ -691,9 +738,15 @@ static void expect_insert_error_filter(request_rec *r)
         if (field) {
             /* The core refused an expectation before any hook ran. It
              * would read the body for keep-alive; close instead. */
+            expect_field_t info;
+
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
                           "the core refused 'Expect: %s'",
                           ap_escape_logitem(r->pool, field));
+            expect_new_req(r)->outcome =
+                expect_field_parse(field, strlen(field), &info)
+                == EXPECT_FIELD_UNKNOWN ? EXPECT_OUTCOME_UNKNOWN_REJECTED
+                                        : EXPECT_OUTCOME_INVALID;
             r->connection->keepalive = AP_CONN_CLOSE;
             expect_refuse(r, field);
             return;
@@ -719,13 +772,14 @@ static apr_status_t expect_quiet_close_filter(ap_filter_t *f,
     return rv;
 }
 
-/* EXPECT_OUTCOME for the access log, e.g. %{EXPECT_OUTCOME}e. */
+/* EXPECT_OUTCOME for the access log, e.g. %{EXPECT_OUTCOME}e, and the
+ * counters of server-status. */
 static int expect_log_transaction(request_rec *r)
 {
     expect_req_t *req = ap_get_module_config(r->request_config,
                                              &expect_module);
     request_rec *last = r;
-    const char *outcome;
+    expect_outcome_e outcome;
 
     if (!req) {
         return DECLINED;
@@ -733,22 +787,89 @@ static int expect_log_transaction(request_rec *r)
     while (last->next) {
         last = last->next;
     }
-    outcome = req->outcome ? req->outcome
-                           : last->expecting_100 ? "unread" : "continue";
+    outcome = req->outcome;
+    if (outcome == EXPECT_OUTCOME_PENDING) {
+        outcome = last->expecting_100 ? EXPECT_OUTCOME_UNREAD
+                                      : EXPECT_OUTCOME_CONTINUE;
+    }
     /* %{...}e logs the final request of an internal redirect. */
-    apr_table_setn(r->subprocess_env, EXPECT_OUTCOME_ENV, outcome);
-    apr_table_setn(last->subprocess_env, EXPECT_OUTCOME_ENV, outcome);
+    apr_table_setn(r->subprocess_env, EXPECT_OUTCOME_ENV,
+                   expect_outcomes[outcome].value);
+    apr_table_setn(last->subprocess_env, EXPECT_OUTCOME_ENV,
+                   expect_outcomes[outcome].value);
+    if (expect_counters) {
+        apr_atomic_inc64(&expect_counters[outcome]);
+    }
     ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
-                  "outcome %s", outcome);
+                  "outcome %s", expect_outcomes[outcome].value);
     return DECLINED;
+}
+
+/* server-status: "ExpectRejected: 3" lines for ?auto, a table otherwise. */
+static int expect_status_hook(request_rec *r, int flags)
+{
+    int i;
+
+    if (!expect_counters) {
+        return OK;
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("<hr />\n<h2>mod_expect: Expect: 100-continue outcomes"
+                 "</h2>\n<table>\n", r);
+    }
+    for (i = EXPECT_OUTCOME_CONTINUE; i < EXPECT_OUTCOMES; i++) {
+        apr_uint64_t n = apr_atomic_read64(&expect_counters[i]);
+
+        if (flags & AP_STATUS_SHORT) {
+            ap_rprintf(r, "Expect%s: %" APR_UINT64_T_FMT "\n",
+                       expect_outcomes[i].counter, n);
+        }
+        else {
+            ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT
+                       "</td></tr>\n", expect_outcomes[i].value, n);
+        }
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("</table>\n", r);
+    }
+    return OK;
+}
+
+/* The counters outlive configuration reloads: anonymous shared memory
+ * from the process pool, inherited by every child. */
+static void expect_create_counters(server_rec *s)
+{
+    static const char key[] = "mod_expect counters";
+    apr_pool_t *pool = s->process->pool;
+    apr_shm_t *shm = NULL;
+    apr_status_t rv;
+
+    apr_pool_userdata_get((void **)&shm, key, pool);
+    if (!shm) {
+        rv = apr_shm_create(&shm, sizeof(apr_uint64_t) * EXPECT_OUTCOMES,
+                            NULL, pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, EXPECT_LOG_PREFIX
+                         "no shared memory for the counters; "
+                         "server-status will not show them");
+            return;
+        }
+        memset(apr_shm_baseaddr_get(shm), 0,
+               sizeof(apr_uint64_t) * EXPECT_OUTCOMES);
+        apr_pool_userdata_set(shm, key, apr_pool_cleanup_null, pool);
+    }
+    expect_counters = apr_shm_baseaddr_get(shm);
 }
 
 static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf;
     (void)plog;
     (void)ptemp;
+    ap_add_version_component(pconf, "mod_expect/" MOD_EXPECT_VERSION);
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        expect_create_counters(s);
+    }
     expect_take_field = 0;
     for (; s; s = s->next) {
         expect_srv_conf *conf = ap_get_module_config(s->module_config,
@@ -769,6 +890,8 @@ static void expect_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_post_config(expect_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, expect_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
     /* Before the request line is read (HTTP/1.x), or once the header
      * table is built (HTTP/2): in both cases before the core looks at
      * Expect. */
