@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS   = -g -O1 -Wall -Wextra -Werror \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-.PHONY: all install clean deps test demo fuzz
+.PHONY: all install clean deps test demo fuzz deb test-deb
 
 all: .libs/mod_expect.so
 
@@ -49,6 +49,15 @@ fuzz: deps
 	    -timeout=10 -dict=fuzz/expect.dict -artifact_prefix=fuzz/run/ \
 	    fuzz/run/corpus fuzz/corpus
 
+# libapache2-mod-expect_<version>_<arch>.deb
+deb: all
+	sh debian-pkg/build
+
+# Installs that package here, enables it with a2enmod, and runs Debian's
+# apache2 with it on a free loopback port (not the system service).
+test-deb: deb
+	$(PYTHON) test/deb_check.py
+
 demo: deps
 	$(MAKE) all
 	$(PYTHON) test/demo.py
@@ -56,4 +65,5 @@ demo: deps
 clean:
 	rm -rf .libs *.la *.lo *.o *.slo test/expect_field_test \
 	       test/__pycache__ test/.pytest_cache \
-	       test/run .pytest_cache fuzz/fuzz_expect_field fuzz/run
+	       test/run .pytest_cache fuzz/fuzz_expect_field fuzz/run \
+	       build libapache2-mod-expect_*.deb
