@@ -51,10 +51,10 @@
  *   header_parser      first hook that sees <Directory>, <Location>, <If>
  *                      and .htaccess merged: decide the policy; reject or
  *                      ignore before anything reads the body
- *   fixups             access control has passed: "immediate" sends 100
- *   handler            just before the core's default handler, which only
- *                      discards the body: close rather than read it
- *   insert_error_filter  an error response: likewise
+ *   fixups             access control has passed: "immediate" sends 100;
+ *                      "continue" leaves the 100 to the handler's first
+ *                      read, and a body nobody reads is never asked for
+ *   insert_error_filter  an error response: close rather than read it
  *   log_transaction    EXPECT_OUTCOME for the access log
  */
 
@@ -150,6 +150,8 @@ typedef struct {
     apr_size_t field_len;
     int field_folded;           /* continued by an obs-fold line */
     int field_too_long;         /* over LimitRequestFieldSize */
+    int close_until_read;       /* the connection closes unless a handler
+                                 * reads the body */
 } expect_req_t;
 
 /* The HTTP/1.x request head, line by line, as ap_rgetline() reads it. */
@@ -170,6 +172,7 @@ static volatile apr_uint64_t *expect_counters;
 
 static ap_filter_rec_t *expect_quiet_close_handle;
 static ap_filter_rec_t *expect_head_handle;
+static ap_filter_rec_t *expect_first_read_handle;
 
 /* --------------------------------------------------------------------
  * Configuration
@@ -703,27 +706,59 @@ static int expect_header_parser(request_rec *r)
 
 static int expect_fixups(request_rec *r)
 {
+    request_rec *orig;
     expect_req_t *req;
 
-    if (!r->expecting_100 || r->main || r->prev) {
+    if (!r->expecting_100 || r->main) {
         return DECLINED;
     }
-    req = ap_get_module_config(r->request_config, &expect_module);
-    if (req && req->policy == EXPECT_POLICY_IMMEDIATE) {
+    orig = expect_original(r);
+    req = ap_get_module_config(orig->request_config, &expect_module);
+    if (!req) {
+        return DECLINED;
+    }
+    if (req->policy == EXPECT_POLICY_REJECT) {
+        /* The local-URL ErrorDocument of a rejection. */
+        expect_unwanted_body(r);
+    }
+    else if (req->policy == EXPECT_POLICY_IMMEDIATE && r == orig) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
                       "sending 100 Continue before the handler");
         req->outcome = EXPECT_OUTCOME_IMMEDIATE;
         expect_send_continue(r);
     }
+    else if (req->close_until_read
+             || r->connection->keepalive != AP_CONN_CLOSE) {
+        /* The core sends 100 Continue on the first read of the body, and
+         * a discard is a read: the default handler's, or the one after a
+         * handler that never looked at the body. A discard does not read
+         * from a connection that closes, so close it until a handler
+         * reads, here or after an internal redirect (a front controller).
+         * HTTP/2 streams always close. */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        req->close_until_read = 1;
+        ap_add_input_filter_handle(expect_first_read_handle, req, r,
+                                   r->connection);
+    }
     return DECLINED;
 }
 
-static int expect_before_default_handler(request_rec *r)
+/* The handler reads the body: the core sends 100 Continue, and the
+ * connection may live on after the request. */
+static apr_status_t expect_first_read_filter(ap_filter_t *f,
+                                             apr_bucket_brigade *bb,
+                                             ap_input_mode_t mode,
+                                             apr_read_type_e block,
+                                             apr_off_t readbytes)
 {
-    if (!r->main) {
-        expect_unwanted_body(r);
+    expect_req_t *req = f->ctx;
+
+    if (req->close_until_read) {
+        req->close_until_read = 0;
+        f->c->keepalive = AP_CONN_UNKNOWN;
     }
-    return DECLINED;
+    ap_remove_input_filter(f);
+    return ap_get_brigade(f->next, bb, mode, block, readbytes);
 }
 
 static void expect_insert_error_filter(request_rec *r)
@@ -911,10 +946,11 @@ static void expect_register_hooks(apr_pool_t *p)
     /* Access control has passed, and so have the fixups that may still
      * refuse the request (per-dir mod_rewrite); the handler is next. */
     ap_hook_fixups(expect_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
-    /* Reached only when no handler took the request: the core's default
-     * handler (REALLY_LAST) is next, and it only discards the body. */
-    ap_hook_handler(expect_before_default_handler, NULL, NULL,
-                    APR_HOOK_REALLY_LAST - 1);
+    /* Above HTTP_IN, which sends the core's 100 Continue. */
+    expect_first_read_handle =
+        ap_register_input_filter("EXPECT_FIRST_READ",
+                                 expect_first_read_filter, NULL,
+                                 AP_FTYPE_PROTOCOL - 1);
     /* ap_send_error_response(): before the body would be discarded. */
     ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);

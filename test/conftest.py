@@ -34,6 +34,7 @@ def policy_sections(htdocs, backend):
     RewriteEngine On
     RewriteRule ^proxy$ {b}/dir-{p} [P]
     RewriteRule ^forbidden$ - [F]
+    RewriteRule ^front$ echo.cgi [L]
 </Directory>
 <Directory "{h}/dir-{p}/auth">
     AuthType Basic
@@ -74,6 +75,7 @@ def policy_sections(htdocs, backend):
 
 CONFIG = """
 DocumentRoot "{h}"
+AddHandler lua-script .lua
 LogFormat "%{{EXPECT_OUTCOME}}e %r %>s" outcome
 CustomLog "{h}/../outcome.log" outcome
 # Server scope: requests on the second port reach the main server.
@@ -168,6 +170,14 @@ ProxyPass "/main-proxy" "{b}/main"
 </VirtualHost>
 """
 
+# A handler that answers without reading the request body.
+NOREAD_LUA = """function handle(r)
+    r.content_type = "text/plain"
+    r:puts("answered without reading the body\\n")
+    return apache2.OK
+end
+"""
+
 HTACCESS = {
     "ht-{p}": "ExpectPolicy {p}\nRewriteEngine On\n"
               "RewriteRule ^proxy$ {b}/ht-{p} [P]\n",
@@ -214,6 +224,7 @@ def make_documents(root, backend):
         write(os.path.join(h, d, "echo.cgi"), cgi, 0o755)
         write(os.path.join(h, d, "static.txt"), "static\n")
     write(os.path.join(h, "ed-local", "417.html"), "local 417 document\n")
+    write(os.path.join(h, "dir-continue", "noread.lua"), NOREAD_LUA)
     write(os.path.join(h, "errors", "404.html"), "local 404 document\n")
     for p in POLICIES:
         write(os.path.join(h, "files", "proxy-" + p), "")
@@ -232,7 +243,8 @@ def server_config(root, port, port2, backend, mpm):
     # mod_http2 stays inactive under prefork.
     h2 = mpm != "prefork"
     return (pyhttpd.base_config(root, mpm, (port, port2),
-                                ("status", "http2") if h2 else ("status",))
+                                ("status", "lua", "http2") if h2
+                                else ("status", "lua"))
             + ("Protocols h2c http/1.1\n" if h2 else "")
             + "LogLevel info expect:trace2\n"
             + CONFIG.format(h=h, b=backend, port=port, dirs=dirs, locs=locs,

@@ -47,6 +47,24 @@ def test_continue_asks_for_no_body_nobody_reads(server, path, status, body):
         assert ex.final.body == body
 
 
+def test_continue_handler_that_never_reads(server):
+    # Not the default handler: the core discards the body after the
+    # handler has returned, and would send 100 Continue for it first.
+    ex = expect_exchange(server.port, "/dir-continue/noread.lua", BODY,
+                         wait=3)
+    assert ex.final.status == 200
+    assert_prompt_close(ex)
+
+
+def test_continue_read_after_an_internal_redirect(server):
+    # A front controller: a per-directory RewriteRule hands the request
+    # to the script that reads the body.
+    ex = expect_exchange(server.port, "/dir-continue/front", BODY)
+    assert ex.interim.status == 100
+    assert ex.final.json() == {"length": 1000, "expect": "100-continue"}
+    assert_keepalive(ex)
+
+
 def test_continue_unread_body_is_not_a_request(server):
     ex = expect_exchange(server.port, "/dir-continue/missing.txt", BODY,
                          wait=3)
