@@ -69,6 +69,7 @@
 #include "mod_status.h"
 
 #include "apr_atomic.h"
+#include "apr_hash.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
 
@@ -166,9 +167,20 @@ typedef struct {
  * itself, taken before the core refuses or joins it (post_config). */
 static int expect_take_field;
 
-/* Outcome counters of all children and threads, in shared memory that
- * lives in the process pool: created once, kept across restarts. */
-static volatile apr_uint64_t *expect_counters;
+/* Rejections remembered to tell a client's retry from a loop, and how
+ * long a retry takes at most (seconds). */
+#define EXPECT_RECENT_SLOTS 1024
+#define EXPECT_RETRY_WINDOW 2
+
+/* Shared by all children and threads, in memory that lives in the
+ * process pool: created once, kept across restarts. */
+typedef struct {
+    volatile apr_uint64_t outcomes[EXPECT_OUTCOMES];
+    /* quietly closed rejections: request hash << 32 | second */
+    volatile apr_uint64_t recent[EXPECT_RECENT_SLOTS];
+} expect_shared_t;
+
+static expect_shared_t *expect_shared;
 
 static ap_filter_rec_t *expect_quiet_close_handle;
 static ap_filter_rec_t *expect_head_handle;
@@ -359,10 +371,35 @@ static int expect_has_content(request_rec *r)
     return cl && apr_atoi64(cl) > 0;
 }
 
+/* The same client sent the same request (method, URL, length) within
+ * the last EXPECT_RETRY_WINDOW seconds, and it was refused quietly too. */
+static int expect_refused_again(request_rec *r)
+{
+    const char *key = apr_pstrcat(r->pool, r->connection->client_ip, " ",
+                                  r->method, " ", r->unparsed_uri, " ",
+                                  apr_table_get(r->headers_in,
+                                                "Content-Length"), NULL);
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+    apr_uint32_t hash = apr_hashfunc_default(key, &len);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
+    apr_uint64_t seen;
+
+    if (!expect_shared) {
+        return 1;
+    }
+    seen = apr_atomic_xchg64(&expect_shared->recent[hash
+                                                    % EXPECT_RECENT_SLOTS],
+                             (apr_uint64_t)hash << 32 | now);
+    return (apr_uint32_t)(seen >> 32) == hash
+           && now - (apr_uint32_t)seen <= EXPECT_RETRY_WINDOW;
+}
+
 /* A quiet close lets libcurl retry without Expect. Not when the close
  * would be announced anyway, nor towards a keep-alive client (it would be
  * told "Keep-Alive") or a proxy (mod_proxy_http, for one, would go on
- * sending the body on a connection it believes open). */
+ * sending the body on a connection it believes open), nor when the retry
+ * came with Expect again: the client set it itself (Guzzle does), and
+ * libcurl would retry again and again. */
 static int expect_quiet_close(request_rec *orig, request_rec *r)
 {
     expect_dir_conf *conf = ap_get_module_config(orig->per_dir_config,
@@ -374,7 +411,8 @@ static int expect_quiet_close(request_rec *orig, request_rec *r)
                              apr_table_get(r->headers_in, "Connection"),
                              "keep-alive")
            && !apr_table_get(r->headers_in, "Via")
-           && !apr_table_get(r->headers_in, "X-Forwarded-For");
+           && !apr_table_get(r->headers_in, "X-Forwarded-For")
+           && !expect_refused_again(orig);
 }
 
 /* A response is about to be made while the 100 Continue is still pending:
@@ -832,8 +870,8 @@ static int expect_log_transaction(request_rec *r)
                    expect_outcomes[outcome].value);
     apr_table_setn(last->subprocess_env, EXPECT_OUTCOME_ENV,
                    expect_outcomes[outcome].value);
-    if (expect_counters) {
-        apr_atomic_inc64(&expect_counters[outcome]);
+    if (expect_shared) {
+        apr_atomic_inc64(&expect_shared->outcomes[outcome]);
     }
     ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
                   "outcome %s", expect_outcomes[outcome].value);
@@ -845,7 +883,7 @@ static int expect_status_hook(request_rec *r, int flags)
 {
     int i;
 
-    if (!expect_counters) {
+    if (!expect_shared) {
         return OK;
     }
     if (!(flags & AP_STATUS_SHORT)) {
@@ -853,7 +891,7 @@ static int expect_status_hook(request_rec *r, int flags)
                  "</h2>\n<table>\n", r);
     }
     for (i = EXPECT_OUTCOME_CONTINUE; i < EXPECT_OUTCOMES; i++) {
-        apr_uint64_t n = apr_atomic_read64(&expect_counters[i]);
+        apr_uint64_t n = apr_atomic_read64(&expect_shared->outcomes[i]);
 
         if (flags & AP_STATUS_SHORT) {
             ap_rprintf(r, "Expect%s: %" APR_UINT64_T_FMT "\n",
@@ -871,29 +909,30 @@ static int expect_status_hook(request_rec *r, int flags)
 }
 
 /* The counters outlive configuration reloads: anonymous shared memory
- * from the process pool, inherited by every child. */
-static void expect_create_counters(server_rec *s)
+ * from the process pool, inherited by every child. A segment of an older
+ * build, too small for this one, is replaced. */
+static void expect_create_shared(server_rec *s)
 {
-    static const char key[] = "mod_expect counters";
+    static const char key[] = "mod_expect shared";
     apr_pool_t *pool = s->process->pool;
     apr_shm_t *shm = NULL;
     apr_status_t rv;
 
     apr_pool_userdata_get((void **)&shm, key, pool);
-    if (!shm) {
-        rv = apr_shm_create(&shm, sizeof(apr_uint64_t) * EXPECT_OUTCOMES,
-                            NULL, pool);
+    if (!shm || apr_shm_size_get(shm) < sizeof(expect_shared_t)) {
+        rv = apr_shm_create(&shm, sizeof(expect_shared_t), NULL, pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, EXPECT_LOG_PREFIX
-                         "no shared memory for the counters; "
-                         "server-status will not show them");
+                         "no shared memory: server-status will not show "
+                         "the counters, and every 417 of ExpectPolicy "
+                         "reject announces the close");
+            expect_shared = NULL;
             return;
         }
-        memset(apr_shm_baseaddr_get(shm), 0,
-               sizeof(apr_uint64_t) * EXPECT_OUTCOMES);
+        memset(apr_shm_baseaddr_get(shm), 0, sizeof(expect_shared_t));
         apr_pool_userdata_set(shm, key, apr_pool_cleanup_null, pool);
     }
-    expect_counters = apr_shm_baseaddr_get(shm);
+    expect_shared = apr_shm_baseaddr_get(shm);
 }
 
 static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -903,7 +942,7 @@ static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)ptemp;
     ap_add_version_component(pconf, "mod_expect/" MOD_EXPECT_VERSION);
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
-        expect_create_counters(s);
+        expect_create_shared(s);
     }
     expect_take_field = 0;
     for (; s; s = s->next) {

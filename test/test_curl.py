@@ -56,6 +56,18 @@ def test_curl_reject_is_retried_without_expect(server, upload):
     assert json.loads(body) == {"length": SIZE, "expect": None}
 
 
+def test_curl_reject_with_its_own_expect_header_does_not_loop(server,
+                                                              upload):
+    # The retry carries the application's Expect header again; the second
+    # 417 announces the close and curl stops there (by default it would
+    # follow 50 times; libcurl before 8.3, without end).
+    code, uploaded, body, log = curl(server, "/dir-reject/echo.cgi?own",
+                                     upload, "-H", "Expect: 100-continue")
+    assert code == 417 and uploaded == 0
+    assert log.count("> POST /dir-reject/echo.cgi?own ") == 2
+    assert "< Connection: close" in log
+
+
 def test_curl_reject_announced_close_is_final(server, upload):
     code, uploaded, body, log = curl(server, "/dir-reject/announce/echo.cgi",
                                      upload)

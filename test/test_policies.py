@@ -99,8 +99,8 @@ def test_reject_answers_417_before_the_body(server):
     assert ex.conn.closed()
 
 
-@pytest.mark.parametrize("path", ["/dir-reject/echo.cgi",
-                                  "/ed-local/echo.cgi"])
+@pytest.mark.parametrize("path", ["/dir-reject/echo.cgi?quiet",
+                                  "/ed-local/echo.cgi?quiet"])
 def test_reject_quiet_close(server, path):
     ex = expect_exchange(server.port, path, wait=3)
     assert ex.final.status == 417
@@ -108,6 +108,22 @@ def test_reject_quiet_close(server, path):
     assert ex.final.header("keep-alive") is None
     ex.conn.send(SMUGGLED)
     assert ex.conn.closed()
+
+
+def test_reject_repeated_at_once_announces_the_close(server):
+    # A client that sent Expect itself sends it again when it retries
+    # (libcurl with a header of the application's, as Guzzle does): the
+    # second refusal announces the close, so that it gives up.
+    path = "/dir-reject/echo.cgi?repeated"
+    first = expect_exchange(server.port, path, wait=3)
+    assert first.final.status == 417
+    assert "close" not in first.final.connection()
+    again = expect_exchange(server.port, path, wait=3)
+    assert again.final.status == 417
+    assert again.final.connection() == {"close"}
+    # Another request of the same client is not a repetition.
+    other = expect_exchange(server.port, path, b"x" * 999, wait=3)
+    assert "close" not in other.final.connection()
 
 
 @pytest.mark.parametrize("extra", [["Connection: keep-alive"],
