@@ -453,7 +453,7 @@ static const char *expect_document(request_rec *r, const char *field)
         ",\nso it refused the request before reading its body.</p>\n"
         "<p>To fix this, send the request again without the "
         "<code>Expect</code> header,\n"
-        "or send the request body without waiting for "
+        "and send the request body at once instead of waiting for "
         "<code>100 Continue</code>.</p>\n"
         "</body></html>\n", NULL);
 }

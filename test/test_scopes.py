@@ -126,7 +126,7 @@ def test_module_document(server):
     assert "<title>417 Expectation Failed</title>" in doc
     assert "<code>Expect: 100-continue</code>" in doc
     assert "without the <code>Expect</code> header" in doc
-    assert "without waiting for <code>100 Continue</code>" in doc
+    assert "instead of waiting for <code>100 Continue</code>" in doc
 
 
 def test_module_document_escapes_the_request(server):
