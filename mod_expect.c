@@ -878,6 +878,10 @@ static int expect_log_transaction(request_rec *r)
     return DECLINED;
 }
 
+/* --------------------------------------------------------------------
+ * Counters and start-up
+ */
+
 /* server-status: "ExpectRejected: 3" lines for ?auto, a table otherwise. */
 static int expect_status_hook(request_rec *r, int flags)
 {
