@@ -49,6 +49,9 @@ def main():
     print("curl sends 'Expect: 100-continue' for bodies over 1 MiB. Try:\n")
     for p in POLICIES + ("reject-custom",):
         print("  curl -v --data-binary @%s %s/%s/echo.cgi" % (upload, url, p))
+    print("\n  # a body nobody reads is never asked for (size_upload: 0):")
+    print("  curl -v -w '%%{size_upload}\\n' --data-binary @%s %s/continue/missing"
+          % (upload, url))
     print("\n  # without Expect, every path simply works:")
     print("  curl -v -H 'Expect:' --data-binary @%s %s/reject/echo.cgi"
           % (upload, url))
