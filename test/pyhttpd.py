@@ -4,6 +4,7 @@ Shared by the test suite (conftest.py) and the demo (demo.py).
 """
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -13,11 +14,25 @@ import time
 APACHE2 = "/usr/sbin/apache2"
 MODULES = "/usr/lib/apache2/modules"
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MOD_EXPECT = os.path.join(TOP, ".libs", "mod_expect.so")
 
-# Lines in an error log that mean a child died.
+# The test modes of the Makefile (test-asan, test-valgrind) change how
+# apache2 runs through these variables; unset, the plain build is used.
+#   EXPECT_TEST_MODULE   the mod_expect.so to load
+#   EXPECT_TEST_PRELOAD  LD_PRELOAD for every apache2 run from here, -t
+#                        included (the ASan runtime has to come first in a
+#                        process that loads an ASan-built module)
+#   EXPECT_TEST_WRAPPER  a command line put before the serving apache2
+#   EXPECT_TEST_ARGS     more arguments for the serving apache2 (-X)
+MOD_EXPECT = (os.environ.get("EXPECT_TEST_MODULE")
+              or os.path.join(TOP, ".libs", "mod_expect.so"))
+PRELOAD = os.environ.get("EXPECT_TEST_PRELOAD", "")
+WRAPPER = shlex.split(os.environ.get("EXPECT_TEST_WRAPPER", ""))
+ARGS = shlex.split(os.environ.get("EXPECT_TEST_ARGS", ""))
+
+# Lines in an error log that mean a child died, or a sanitizer report
+# that went to stderr (which httpd points at its error log).
 CRASH = re.compile(r"AH00051|AH00052|exit signal|Segmentation fault|"
-                   r"AddressSanitizer|child pid \d+ exit")
+                   r"AddressSanitizer|runtime error:|child pid \d+ exit")
 
 
 ECHO_CGI = """#!/usr/bin/python3
@@ -89,11 +104,18 @@ def prepare_root(root):
         path = os.path.dirname(path)
 
 
+def apache2_env():
+    env = dict(os.environ)
+    if PRELOAD:
+        env["LD_PRELOAD"] = PRELOAD
+    return env
+
+
 def configtest(conf_path):
     """apache2 -t; returns (exit status, combined output)."""
     p = subprocess.run([APACHE2, "-t", "-f", conf_path],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
+                       text=True, env=apache2_env())
     return p.returncode, p.stdout
 
 
@@ -111,12 +133,13 @@ class Httpd:
         rc, out = configtest(self.conf)
         if rc != 0:
             raise RuntimeError("apache2 -t failed:\n" + out)
-        cmd = [APACHE2, "-f", self.conf, "-DFOREGROUND"]
+        cmd = WRAPPER + [APACHE2, "-f", self.conf, "-DFOREGROUND"] + ARGS
         if foreground:
-            return subprocess.call(cmd)
+            return subprocess.call(cmd, env=apache2_env())
         # Its own process group: prefork signals its whole group on stop.
-        self.proc = subprocess.Popen(cmd, start_new_session=True)
-        deadline = time.time() + 15
+        self.proc = subprocess.Popen(cmd, start_new_session=True,
+                                     env=apache2_env())
+        deadline = time.time() + (60 if WRAPPER else 15)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("apache2 exited: see " + self.error_log)
@@ -132,7 +155,7 @@ class Httpd:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(60 if WRAPPER else 15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
