@@ -170,7 +170,7 @@ static int expect_take_field;
 /* Rejections remembered to tell a client's retry from a loop, and how
  * long a retry takes at most (seconds). */
 #define EXPECT_RECENT_SLOTS 1024
-#define EXPECT_RETRY_WINDOW 2
+#define EXPECT_RETRY_WINDOW 5
 
 /* Shared by all children and threads, in memory that lives in the
  * process pool: created once, kept across restarts. */
