@@ -13,7 +13,7 @@ FUZZ_CFLAGS   = -g -O1 -Wall -Wextra -Werror \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 .PHONY: all install clean deps test demo fuzz deb test-deb test-asan \
-        test-valgrind
+        test-valgrind load bench
 
 all: .libs/mod_expect.so
 
@@ -114,6 +114,18 @@ test-valgrind: deps
 	done; \
 	exit $$status
 
+# Mixed traffic, 100 clients for 25 s with two graceful restarts, under
+# prefork and event: every answer checked, no crash, no growth of open
+# files or resident memory beyond the bounds stated in test/load.py.
+LOAD_MPMS ?= prefork event
+
+load: deps
+	$(MAKE) all
+	@for mpm in $(LOAD_MPMS); do \
+	    echo "=== load test, $$mpm MPM"; \
+	    $(PYTHON) test/load.py $$mpm || exit 1; \
+	done
+
 fuzz/fuzz_expect_field: fuzz/fuzz_expect_field.c expect_field.c expect_field.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_expect_field.c expect_field.c
 
@@ -127,7 +139,8 @@ fuzz: deps
 	    fuzz/run/corpus fuzz/corpus
 
 # libapache2-mod-expect_<version>_<arch>.deb
-deb: all
+deb: deps
+	$(MAKE) all
 	sh debian-pkg/build
 
 # Installs that package here, enables it with a2enmod, and runs Debian's

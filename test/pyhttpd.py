@@ -66,10 +66,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def base_config(root, mpm, listen, modules=()):
+def base_config(root, mpm, listen, modules=(), cgi=None):
     """The part every generated configuration shares."""
     user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
-    cgi = "cgid" if mpm != "prefork" else "cgi"
+    cgi = cgi or ("cgid" if mpm != "prefork" else "cgi")
     loads = ["mpm_" + mpm, "authz_core", "authz_host", "authz_user",
              "authn_core", "authn_file", "auth_basic", "mime", "alias",
              "dir", cgi, "setenvif", "rewrite", "proxy", "proxy_http"
