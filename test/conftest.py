@@ -264,9 +264,8 @@ def server():
     yield Server(root, port, port2, backend, httpd)
     httpd.stop()
     backend.stop()
-    crashes = [l for l in open(httpd.error_log, errors="replace")
-               if pyhttpd.CRASH.search(l)]
-    assert not crashes, "child crashes in the error log:\n" + "".join(crashes)
+    crashes = httpd.crashes()
+    assert not crashes, "child crashes in the error log:\n" + "\n".join(crashes)
 
 
 STRICT_CONFIG = """
@@ -309,9 +308,8 @@ def strict():
     httpd.start()
     yield httpd
     httpd.stop()
-    with open(httpd.error_log, errors="replace") as f:
-        crashes = [l for l in f if pyhttpd.CRASH.search(l)]
-    assert not crashes, "".join(crashes)
+    crashes = httpd.crashes()
+    assert not crashes, "\n".join(crashes)
 
 
 @pytest.fixture(autouse=True)
@@ -323,8 +321,7 @@ def no_crash(request):
     srv = request.getfixturevalue("server")
     offset = srv.httpd.log_size()
     yield
-    log = srv.httpd.log_since(offset)
-    crashes = [l for l in log.splitlines() if pyhttpd.CRASH.search(l)]
+    crashes = srv.httpd.crashes(offset)
     assert not crashes, "child crash during the test:\n" + "\n".join(crashes)
 
 

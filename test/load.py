@@ -348,9 +348,8 @@ def main():
         return 1
     finally:
         httpd.stop()
-    with open(httpd.error_log, errors="replace") as f:
-        log = f.read()
-    crashes = [l for l in log.splitlines() if pyhttpd.CRASH.search(l)]
+    log = httpd.log_since(0)
+    crashes = httpd.crashes()
     # prefork's and event's "Graceful restart requested"
     restarts = len(re.findall(r"AH00171|AH00493", log))
 

@@ -170,3 +170,8 @@ class Httpd:
         with open(self.error_log, errors="replace") as f:
             f.seek(offset)
             return f.read()
+
+    def crashes(self, offset=0):
+        """The error log lines since `offset` that say a child died."""
+        return [line for line in self.log_since(offset).splitlines()
+                if CRASH.search(line)]

@@ -53,9 +53,8 @@ def httpd():
     server.start()
     yield server
     server.stop()
-    with open(server.error_log, errors="replace") as f:
-        crashes = [l for l in f if pyhttpd.CRASH.search(l)]
-    assert not crashes, "".join(crashes)
+    crashes = server.crashes()
+    assert not crashes, "\n".join(crashes)
 
 
 def get(httpd, path):
