@@ -148,6 +148,12 @@ deb: deps
 test-deb: deb
 	$(PYTHON) test/deb_check.py
 
+# The measurements of BENCHMARKS.md, which it writes anew (about 5
+# minutes); not part of the tests.
+bench: deps
+	$(MAKE) all
+	$(PYTHON) bench/bench.py
+
 demo: deps
 	$(MAKE) all
 	$(PYTHON) test/demo.py
