@@ -870,8 +870,9 @@ static void expect_insert_error_filter(request_rec *r)
     expect_unwanted_body(r);
 }
 
-/* A rejection that clients recover from: libcurl (curl, PHP, Guzzle)
- * retries without Expect after a 417 unless it announces the close. So
+/* A rejection that clients recover from: libcurl (curl, PHP's curl)
+ * retries without the Expect it added itself after a 417, unless the 417
+ * announces the close (see expect_quiet_close()). So
  * ap_set_keepalive(), in the header filter below, must not see the
  * connection's fate, which is sealed again once the head has passed. */
 static apr_status_t expect_quiet_close_filter(ap_filter_t *f,
