@@ -26,8 +26,12 @@
  *   ExpectAnnounceClose On|Off  whether that 417 says "Connection: close"
  *                               (default Off: libcurl then retries)
  *
- * Whatever the policy, a response made without reading the body never
- * asks for it nor waits for it: the connection is closed after it.
+ * No body is ever lost: whatever reads the body reads all of it. The body
+ * is left unread (no 100, the connection closed after the response) only
+ * for an error response, or when no handler took the request and no input
+ * filter of the request's own may consume what the core's default handler
+ * discards. The module never reads the connection's keep-alive state as a
+ * signal; handlers (mod_reflector) take AP_CONN_CLOSE as "do not read".
  *
  * The environment variable "expect-policy" (SetEnvIf, or RewriteRule
  * [E=...] in server context) overrides the directive per request.
@@ -50,11 +54,17 @@
  *                      with content; drop the others (RFC 9110 10.1.1)
  *   header_parser      first hook that sees <Directory>, <Location>, <If>
  *                      and .htaccess merged: decide the policy; reject or
- *                      ignore before anything reads the body
+ *                      ignore before anything reads the body; watch the
+ *                      body (EXPECT_BODY), again after internal redirects
  *   fixups             access control has passed: "immediate" sends 100;
  *                      "continue" leaves the 100 to the handler's first
- *                      read, and a body nobody reads is never asked for
- *   insert_error_filter  an error response: close rather than read it
+ *                      read; a local ErrorDocument leaves the body unread
+ *   handler            just before the core's default handler, which only
+ *                      discards the body: leave it unread, unless an input
+ *                      filter of the request may consume it
+ *   EXPECT_BODY        input filter above HTTP_IN: marks the first read,
+ *                      ends every read of a body left unread
+ *   insert_error_filter  an error response: leave the body unread
  *   log_transaction    EXPECT_OUTCOME for the access log
  */
 
@@ -160,8 +170,10 @@ typedef struct {
     apr_size_t field_len;
     int field_folded;           /* continued by an obs-fold line */
     int field_too_long;         /* over LimitRequestFieldSize */
-    int close_until_read;       /* the connection closes unless a handler
-                                 * reads the body */
+    int body_read;              /* a read of the body reached the core */
+    int body_unread;            /* the body is left unread: every read of
+                                 * it ends at once, and so does the
+                                 * connection after the response */
 } expect_req_t;
 
 /* The HTTP/1.x request head, line by line, as ap_rgetline() reads it. */
@@ -193,7 +205,7 @@ static expect_shared_t *expect_shared;
 
 static ap_filter_rec_t *expect_quiet_close_handle;
 static ap_filter_rec_t *expect_head_handle;
-static ap_filter_rec_t *expect_first_read_handle;
+static ap_filter_rec_t *expect_body_handle;
 
 /* --------------------------------------------------------------------
  * Configuration
@@ -380,6 +392,30 @@ static int expect_has_content(request_rec *r)
     return cl && apr_atoi64(cl) > 0;
 }
 
+/* The declared length is over LimitRequestBody: the core answers 413 on
+ * the first read, before any 100 Continue. */
+static int expect_over_limit(request_rec *r)
+{
+    apr_off_t limit = ap_get_limit_req_body(r);
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+
+    return limit && cl && apr_atoi64(cl) > limit;
+}
+
+/* An input filter of the request's own sits above the module's. */
+static int expect_body_filtered(request_rec *r)
+{
+    ap_filter_t *f;
+
+    for (f = r->input_filters; f && f != r->proto_input_filters;
+         f = f->next) {
+        if (f->frec != expect_body_handle) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The same client sent the same request (method, URL, length) within
  * the last EXPECT_RETRY_WINDOW seconds, and it was refused quietly too. */
 static int expect_refused_again(request_rec *r)
@@ -424,28 +460,58 @@ static int expect_quiet_close(request_rec *orig, request_rec *r)
            && !expect_refused_again(orig);
 }
 
-/* A response is about to be made while the 100 Continue is still pending:
- * the body is not wanted. Close the connection after the response rather
- * than ask for the body; lingering close drains it without parsing it. */
+/* The request record, also from an internal redirect (a local-URL
+ * ErrorDocument, a front controller): it belongs to the request that
+ * arrived. NULL for requests without an expectation. */
+static expect_req_t *expect_req_of(request_rec *r)
+{
+    return ap_get_module_config(expect_original(r)->request_config,
+                                &expect_module);
+}
+
+/* No byte of the body has been asked for or read yet: the client still
+ * waits for a 100 Continue (or, under "ignore", for its own timer). */
+static int expect_body_pending(request_rec *r, expect_req_t *req)
+{
+    return !req->body_read && !req->body_unread
+           && (r->expecting_100 || req->policy == EXPECT_POLICY_IGNORE);
+}
+
+/* The response is made without the body: it is never asked for, every
+ * later read of it ends at once (expect_body_filter), and the connection
+ * closes after the response, where lingering close drains what the
+ * client sends anyway without parsing it as a request. The one place
+ * where the module decides that a connection ends. */
+static void expect_leave_body_unread(request_rec *r, expect_req_t *req,
+                                     const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
+                  "leaving the body unread (%s), closing the connection "
+                  "after the response", why);
+    req->body_unread = 1;
+    if (req->outcome == EXPECT_OUTCOME_PENDING) {
+        req->outcome = EXPECT_OUTCOME_UNREAD;
+    }
+    r->connection->keepalive = AP_CONN_CLOSE;
+}
+
+/* An error response is about to be made while the body is pending. The
+ * core reads nothing for an error status while the 100 is pending (and
+ * neither does the module under "ignore"); close rather than wait. */
 static void expect_unwanted_body(request_rec *r)
 {
-    request_rec *orig;
-    expect_req_t *req;
+    expect_req_t *req = expect_req_of(r);
 
-    if (!r->expecting_100 || r->connection->keepalive == AP_CONN_CLOSE) {
+    if (!req || !expect_body_pending(r, req)) {
         return;
     }
-    orig = expect_original(r);
-    req = ap_get_module_config(orig->request_config, &expect_module);
-    if (req && req->policy == EXPECT_POLICY_REJECT
-        && expect_quiet_close(orig, r)) {
+    if (req->policy == EXPECT_POLICY_REJECT
+        && r->connection->keepalive != AP_CONN_CLOSE
+        && expect_quiet_close(expect_original(r), r)) {
         ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
                                     r->connection);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
-                  "response without the body, closing the connection "
-                  "after it");
-    r->connection->keepalive = AP_CONN_CLOSE;
+    expect_leave_body_unread(r, req, "a response without it");
 }
 
 static const char *expect_document(request_rec *r, const char *field)
@@ -746,11 +812,29 @@ static int expect_post_read_request(request_rec *r)
     return expect_read_expectation(r);
 }
 
+/* From header_parser on, before authentication (which may read the body:
+ * mod_auth_form), on the request that arrived and again after an internal
+ * redirect, which drops the request's input filters. */
+static void expect_watch_body(request_rec *r, expect_req_t *req)
+{
+    ap_add_input_filter_handle(expect_body_handle, req, r, r->connection);
+}
+
 static int expect_header_parser(request_rec *r)
 {
     expect_req_t *req;
 
-    if (!r->expecting_100 || r->main || r->prev) {
+    if (r->main) {
+        return DECLINED;
+    }
+    if (r->prev) {
+        req = expect_req_of(r);
+        if (req && expect_body_pending(r, req)) {
+            expect_watch_body(r, req);
+        }
+        return DECLINED;
+    }
+    if (!r->expecting_100) {
         return DECLINED;
     }
     req = ap_get_module_config(r->request_config, &expect_module);
@@ -774,69 +858,78 @@ static int expect_header_parser(request_rec *r)
         req->outcome = EXPECT_OUTCOME_IGNORED;
         r->expecting_100 = 0;
         apr_table_unset(r->headers_in, "Expect");
-        /* The client waits for a 100 that will not come: only a handler
-         * that reads the body may wait for it, nothing else (discarding,
-         * an ErrorDocument, ...); the connection ends with the request. */
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return DECLINED;
+        break;
     default:
-        return DECLINED;
+        break;
     }
+    expect_watch_body(r, req);
+    return DECLINED;
 }
 
 static int expect_fixups(request_rec *r)
 {
-    request_rec *orig;
     expect_req_t *req;
 
-    if (!r->expecting_100 || r->main) {
+    if ((!r->expecting_100 && !r->prev) || r->main
+        || !(req = expect_req_of(r))) {
         return DECLINED;
     }
-    orig = expect_original(r);
-    req = ap_get_module_config(orig->request_config, &expect_module);
-    if (!req) {
-        return DECLINED;
-    }
-    if (req->policy == EXPECT_POLICY_REJECT) {
-        /* The local-URL ErrorDocument of a rejection. */
+    if (r->prev && !ap_is_HTTP_SUCCESS(r->status)) {
+        /* The local-URL ErrorDocument of an error or a rejection: its
+         * handler answers, and the body stays unread. */
         expect_unwanted_body(r);
     }
-    else if (req->policy == EXPECT_POLICY_IMMEDIATE && r == orig) {
+    else if (req->policy == EXPECT_POLICY_IMMEDIATE && !r->prev
+             && r->expecting_100 && !expect_over_limit(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
                       "sending 100 Continue before the handler");
         req->outcome = EXPECT_OUTCOME_IMMEDIATE;
         expect_send_continue(r);
     }
-    else if (req->close_until_read
-             || r->connection->keepalive != AP_CONN_CLOSE) {
-        /* The core sends 100 Continue on the first read of the body, and
-         * a discard is a read: the default handler's, or the one after a
-         * handler that never looked at the body. A discard does not read
-         * from a connection that closes, so close it until a handler
-         * reads, here or after an internal redirect (a front controller).
-         * HTTP/2 streams always close. */
-        r->connection->keepalive = AP_CONN_CLOSE;
-        req->close_until_read = 1;
-        ap_add_input_filter_handle(expect_first_read_handle, req, r,
-                                   r->connection);
-    }
     return DECLINED;
 }
 
-/* The handler reads the body: the core sends 100 Continue, and the
- * connection may live on after the request. */
-static apr_status_t expect_first_read_filter(ap_filter_t *f,
-                                             apr_bucket_brigade *bb,
-                                             ap_input_mode_t mode,
-                                             apr_read_type_e block,
-                                             apr_off_t readbytes)
+/* Every handler has declined: the core's default handler is next, and it
+ * only discards the body, for which the core would send 100 Continue and
+ * read it all. Unless an input filter of the request's own (SetInputFilter,
+ * mod_request's KeptBodySize, ...) may consume what the discard reads, or
+ * the declared length is over LimitRequestBody (the core answers 413 then,
+ * without a 100). Any other handler may read: the module never guesses. */
+static int expect_before_default_handler(request_rec *r)
+{
+    expect_req_t *req;
+
+    if (r->main || !(req = expect_req_of(r))
+        || !expect_body_pending(r, req) || expect_body_filtered(r)
+        || expect_over_limit(r)) {
+        return DECLINED;
+    }
+    expect_leave_body_unread(r, req, "only the default handler's discard "
+                             "would read it");
+    return DECLINED;
+}
+
+/* Between the request's input filters and HTTP_IN, from header_parser on.
+ * The first read that goes down to the core marks the body as read; when
+ * the body is left unread, every read ends at once. The core itself reads
+ * nothing while a 100 is pending and the status is an error; under
+ * "ignore" (no 100 pending) the module does the same. */
+static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                       ap_input_mode_t mode,
+                                       apr_read_type_e block,
+                                       apr_off_t readbytes)
 {
     expect_req_t *req = f->ctx;
 
-    if (req->close_until_read) {
-        req->close_until_read = 0;
-        f->c->keepalive = AP_CONN_UNKNOWN;
+    if (!req->body_unread && !ap_is_HTTP_SUCCESS(f->r->status)
+        && expect_body_pending(f->r, req)) {
+        expect_leave_body_unread(f->r, req, "an error response");
     }
+    if (req->body_unread) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    req->body_read = 1;
     ap_remove_input_filter(f);
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
 }
@@ -1038,11 +1131,15 @@ static void expect_register_hooks(apr_pool_t *p)
     /* Access control has passed, and so have the fixups that may still
      * refuse the request (per-dir mod_rewrite); the handler is next. */
     ap_hook_fixups(expect_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
-    /* Above HTTP_IN, which sends the core's 100 Continue. */
-    expect_first_read_handle =
-        ap_register_input_filter("EXPECT_FIRST_READ",
-                                 expect_first_read_filter, NULL,
-                                 AP_FTYPE_PROTOCOL - 1);
+    /* Reached only when no handler took the request: the core's default
+     * handler (REALLY_LAST) is next. */
+    ap_hook_handler(expect_before_default_handler, NULL, NULL,
+                    APR_HOOK_REALLY_LAST - 1);
+    /* Below the request's input filters, above HTTP_IN, which sends the
+     * core's 100 Continue. */
+    expect_body_handle = ap_register_input_filter("EXPECT_BODY",
+                                                  expect_body_filter, NULL,
+                                                  AP_FTYPE_PROTOCOL - 1);
     /* ap_send_error_response(): before the body would be discarded. */
     ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);

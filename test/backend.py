@@ -5,6 +5,7 @@ It is slow to answer an expectation: it waits DELAY seconds before its own
 from httpd (ExpectPolicy immediate) or was relayed from here (continue).
 It answers with JSON saying what it received.
 """
+import hashlib
 import json
 import socket
 import threading
@@ -14,7 +15,9 @@ DELAY = 1.5
 
 
 class Backend:
-    def __init__(self):
+    def __init__(self, delay=DELAY, digest=False):
+        """`digest`: the JSON also gives the SHA-1 of the body received."""
+        self.delay, self.digest = delay, digest
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -63,20 +66,23 @@ class Backend:
             headers[name.strip().lower()] = value.strip()
         expect = headers.get("expect")
         if expect and expect.lower() == "100-continue":
-            time.sleep(DELAY)
+            time.sleep(self.delay)
             conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-        length = 0
+        data = b""
         if headers.get("transfer-encoding", "").lower() == "chunked":
             while True:
                 size = int(f.readline().split(b";")[0], 16)
-                f.read(size + 2) if size else f.readline()
-                length += size
+                data += f.read(size) if size else b""
+                f.readline()
                 if not size:
                     break
         elif "content-length" in headers:
-            length = len(f.read(int(headers["content-length"])))
-        body = json.dumps({"path": path, "method": method, "expect": expect,
-                           "length": length}).encode()
+            data = f.read(int(headers["content-length"]))
+        answer = {"path": path, "method": method, "expect": expect,
+                  "length": len(data)}
+        if self.digest:
+            answer["sha1"] = hashlib.sha1(data).hexdigest()
+        body = json.dumps(answer).encode()
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         return True

@@ -66,8 +66,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def base_config(root, mpm, listen, modules=(), cgi=None):
-    """The part every generated configuration shares."""
+def base_config(root, mpm, listen, modules=(), cgi=None, expect=True):
+    """The part every generated configuration shares; `expect=False`
+    leaves mod_expect out (stock httpd, to compare with)."""
     user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
     cgi = cgi or ("cgid" if mpm != "prefork" else "cgi")
     loads = ["mpm_" + mpm, "authz_core", "authz_host", "authz_user",
@@ -77,7 +78,8 @@ def base_config(root, mpm, listen, modules=(), cgi=None):
     sock = 'ScriptSock "%s/cgid.sock"\n' % root if cgi == "cgid" else ""
     lines = ["LoadModule %s_module %s/mod_%s.so" % (m, MODULES, m)
              for m in loads]
-    lines.append("LoadModule expect_module %s" % MOD_EXPECT)
+    if expect:
+        lines.append("LoadModule expect_module %s" % MOD_EXPECT)
     lines += ["Listen 127.0.0.1:%d" % port for port in listen]
     return "\n".join(lines) + """
 ServerRoot "{root}"

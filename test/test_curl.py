@@ -50,8 +50,7 @@ def test_curl_continue(server, upload):
 
 
 @pytest.mark.parametrize("path,status", [("/dir-continue/missing.txt", 404),
-                                         ("/dir-continue/static.txt", 200),
-                                         ("/dir-continue/noread.lua", 200)])
+                                         ("/dir-continue/static.txt", 200)])
 def test_curl_continue_uploads_nothing_nobody_reads(server, upload, path,
                                                     status):
     # Stock httpd: 100 Continue, then 2,000,000 bytes thrown away.

@@ -23,7 +23,7 @@ def outcome_of(server, marker, timeout=3):
 @pytest.mark.parametrize("path,kwargs,outcome,status", [
     ("/dir-continue/echo.cgi", {}, "continue", "200"),
     ("/dir-continue/missing.txt", {}, "unread", "404"),
-    ("/dir-continue/noread.lua", {}, "unread", "200"),
+    ("/dir-continue/noread.lua", {}, "continue", "200"),
     ("/dir-immediate/echo.cgi", {}, "immediate", "200"),
     ("/dir-immediate/auth/echo.cgi", {}, "unread", "401"),
     ("/dir-ignore/echo.cgi", {"wait": 0.3}, "ignored", "200"),
