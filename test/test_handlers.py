@@ -28,6 +28,17 @@ BODY = bytes(range(256)) * 80
 TEXT = b"a line of text\n" * 1400
 PHP_FPM = (glob.glob("/usr/sbin/php-fpm*") or [None])[0]
 LIBPHP = (glob.glob(os.path.join(pyhttpd.MODULES, "libphp*.so")) or [None])[0]
+# Debian's mod_php is not thread-safe; and PHP loads its extensions with
+# RTLD_DEEPBIND, which the sanitizer runtime of `make test-asan` refuses.
+if MPM != "prefork":
+    NO_MOD_PHP = "mod_php (Debian's, not thread-safe) runs under prefork only"
+elif pyhttpd.PRELOAD:
+    NO_MOD_PHP = "mod_php loads PHP extensions with RTLD_DEEPBIND, which " \
+                 "the sanitizer runtime refuses"
+elif not LIBPHP:
+    NO_MOD_PHP = "libapache2-mod-php is not installed"
+else:
+    NO_MOD_PHP = None
 
 DIGEST_CGI = """#!/usr/bin/python3
 import hashlib, sys
@@ -314,11 +325,11 @@ def make_site(name, with_module, fpm, backend):
         for p in POLICIES)
     conf = pyhttpd.base_config(root, MPM, (port,), modules,
                                expect=with_module)
-    if LIBPHP and MPM == "prefork":
+    if not NO_MOD_PHP:
         conf += "LoadModule php_module %s\n" % LIBPHP
     conf += "LogLevel info expect:trace2\n" if with_module else ""
     conf += CONFIG.format(h=h, root=root, fpm=fpm.port,
-                          php=MOD_PHP if LIBPHP and MPM == "prefork" else "",
+                          php="" if NO_MOD_PHP else MOD_PHP,
                           policies=policies)
     httpd = pyhttpd.Httpd(root, conf, (port,))
     httpd.start()
@@ -348,11 +359,8 @@ def sites():
 
 
 def skip_unless_available(handler):
-    if handler.needs == "mod_php" and MPM != "prefork":
-        pytest.skip("mod_php (Debian's, not thread-safe) runs under "
-                    "prefork only")
-    if handler.needs == "mod_php" and not LIBPHP:
-        pytest.skip("libapache2-mod-php is not installed")
+    if handler.needs == "mod_php" and NO_MOD_PHP:
+        pytest.skip(NO_MOD_PHP)
 
 
 def send(site, handler, policy, expect):
