@@ -80,6 +80,7 @@
 
 #include "apr_atomic.h"
 #include "apr_hash.h"
+#include "apr_lib.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
 
@@ -91,6 +92,7 @@ module AP_MODULE_DECLARE_DATA expect_module;
 
 #define EXPECT_LOG_PREFIX "mod_expect: "
 #define EXPECT_POLICY_ENV "expect-policy"
+#define EXPECT_100_FIRST_ENV "expect-100-first"
 #define EXPECT_OUTCOME_ENV "EXPECT_OUTCOME"
 #define EXPECT_POLICY_KEYWORDS "continue|immediate|ignore|reject"
 
@@ -105,6 +107,13 @@ typedef enum {
 #define EXPECT_POLICY_DEFAULT EXPECT_POLICY_CONTINUE
 
 #define EXPECT_UNSET -1
+
+/* ExpectIgnoreGrace: longer than the 100-continue timers of curl, Go,
+ * .NET and botocore (at most 1 s), far under httpd's Timeout. */
+#define EXPECT_IGNORE_GRACE_DEFAULT apr_time_from_sec(3)
+#define EXPECT_IGNORE_GRACE_MAX 3600
+/* How often the body is looked for during that grace period. */
+#define EXPECT_IGNORE_POLL apr_time_from_msec(20)
 
 /* Hooks that run for every request test their common case (no Expect)
  * first and keep the rest out of line, so that it costs them a few
@@ -127,6 +136,7 @@ typedef struct {
 typedef struct {
     expect_policy_e policy;
     int announce_close;         /* Connection: close on our 417s */
+    apr_interval_time_t ignore_grace;   /* EXPECT_UNSET, or 0: never */
 } expect_dir_conf;
 
 /* What became of an expectation: EXPECT_OUTCOME and the counters. */
@@ -174,6 +184,11 @@ typedef struct {
     int body_unread;            /* the body is left unread: every read of
                                  * it ends at once, and so does the
                                  * connection after the response */
+    int continue_first;         /* expect-100-first: a 100 Continue goes
+                                 * before any final response */
+    int fin_after_response;     /* a quiet 417: half-close the connection
+                                 * as soon as the response is written */
+    apr_interval_time_t ignore_grace;
 } expect_req_t;
 
 /* The HTTP/1.x request head, line by line, as ap_rgetline() reads it. */
@@ -206,6 +221,7 @@ static expect_shared_t *expect_shared;
 static ap_filter_rec_t *expect_quiet_close_handle;
 static ap_filter_rec_t *expect_head_handle;
 static ap_filter_rec_t *expect_body_handle;
+static ap_filter_rec_t *expect_continue_first_handle;
 
 /* --------------------------------------------------------------------
  * Configuration
@@ -218,6 +234,7 @@ static void *expect_create_dir_conf(apr_pool_t *p, char *dummy)
     (void)dummy;
     conf->policy = EXPECT_POLICY_UNSET;
     conf->announce_close = EXPECT_UNSET;
+    conf->ignore_grace = EXPECT_UNSET;
     return conf;
 }
 
@@ -231,6 +248,8 @@ static void *expect_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                      : add->policy;
     new->announce_close = add->announce_close == EXPECT_UNSET
                           ? base->announce_close : add->announce_close;
+    new->ignore_grace = add->ignore_grace == EXPECT_UNSET
+                        ? base->ignore_grace : add->ignore_grace;
     return new;
 }
 
@@ -314,6 +333,33 @@ static const char *expect_set_announce_close(cmd_parms *cmd, void *dconf,
         return err;
     }
     conf->announce_close = flag;
+    return NULL;
+}
+
+static const char *expect_set_ignore_grace(cmd_parms *cmd, void *dconf,
+                                           const char *arg)
+{
+    expect_dir_conf *conf = dconf;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_LIMIT);
+    const char *c;
+
+    if (err) {
+        return err;
+    }
+    for (c = arg; apr_isdigit(*c); c++)
+        ;
+    if (!strcasecmp(arg, "off")) {
+        conf->ignore_grace = 0;
+    }
+    else if (*arg && !*c && c - arg <= 4
+             && atoi(arg) <= EXPECT_IGNORE_GRACE_MAX) {
+        conf->ignore_grace = apr_time_from_sec(atoi(arg));
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s must be a number of seconds "
+                            "from 0 to %d, or off, not '%s'",
+                            cmd->cmd->name, EXPECT_IGNORE_GRACE_MAX, arg);
+    }
     return NULL;
 }
 
@@ -439,18 +485,24 @@ static int expect_refused_again(request_rec *r)
            && now - (apr_uint32_t)seen <= EXPECT_RETRY_WINDOW;
 }
 
-/* A quiet close lets libcurl retry without Expect. Not when the close
- * would be announced anyway, nor towards a keep-alive client (it would be
- * told "Keep-Alive") or a proxy (mod_proxy_http, for one, would go on
- * sending the body on a connection it believes open), nor when the retry
- * came with Expect again: the client set it itself (Guzzle does), and
- * libcurl would retry again and again. */
-static int expect_quiet_close(request_rec *orig, request_rec *r)
+/* A quiet close lets libcurl retry without Expect. Only for the field as
+ * libcurl writes it ("100-continue"): Guzzle writes "100-Continue" as a
+ * header of its own, which libcurl would send again and again. Not when
+ * the close would be announced anyway, nor towards a keep-alive client (it
+ * would be told "Keep-Alive") or a proxy (mod_proxy_http, for one, would go
+ * on sending the body on a connection it believes open), nor to a client
+ * that needs a 100 first, nor when the retry came with Expect again. */
+static int expect_quiet_close(request_rec *orig, request_rec *r,
+                              expect_req_t *req)
 {
     expect_dir_conf *conf = ap_get_module_config(orig->per_dir_config,
                                                  &expect_module);
+    const char *field = req->field ? req->field
+                                   : apr_table_get(orig->headers_in, "Expect");
 
     return conf->announce_close != 1
+           && field && !strcmp(field, "100-continue")
+           && !req->continue_first
            && r->proto_num < HTTP_VERSION(2, 0)
            && !ap_find_token(r->pool,
                              apr_table_get(r->headers_in, "Connection"),
@@ -495,6 +547,18 @@ static void expect_leave_body_unread(request_rec *r, expect_req_t *req,
     r->connection->keepalive = AP_CONN_CLOSE;
 }
 
+/* expect-100-first: the client hangs on a final response that no 100
+ * Continue went before (Java's HttpClient before JDK 20). Whatever makes
+ * the response, a handler or ap_send_error_response() (which starts the
+ * output chain anew), a 100 goes first while the expectation is pending. */
+static void expect_continue_first(request_rec *r, expect_req_t *req)
+{
+    if (req->continue_first) {
+        ap_add_output_filter_handle(expect_continue_first_handle, req, r,
+                                    r->connection);
+    }
+}
+
 /* An error response is about to be made while the body is pending. The
  * core reads nothing for an error status while the 100 is pending (and
  * neither does the module under "ignore"); close rather than wait. */
@@ -507,11 +571,13 @@ static void expect_unwanted_body(request_rec *r)
     }
     if (req->policy == EXPECT_POLICY_REJECT
         && r->connection->keepalive != AP_CONN_CLOSE
-        && expect_quiet_close(expect_original(r), r)) {
+        && expect_quiet_close(expect_original(r), r, req)) {
         ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
                                     r->connection);
+        req->fin_after_response = 1;
     }
     expect_leave_body_unread(r, req, "a response without it");
+    expect_continue_first(r, req);
 }
 
 static const char *expect_document(request_rec *r, const char *field)
@@ -822,6 +888,7 @@ static void expect_watch_body(request_rec *r, expect_req_t *req)
 
 static int expect_header_parser(request_rec *r)
 {
+    expect_dir_conf *conf;
     expect_req_t *req;
 
     if (r->main) {
@@ -831,6 +898,7 @@ static int expect_header_parser(request_rec *r)
         req = expect_req_of(r);
         if (req && expect_body_pending(r, req)) {
             expect_watch_body(r, req);
+            expect_continue_first(r, req);
         }
         return DECLINED;
     }
@@ -842,10 +910,20 @@ static int expect_header_parser(request_rec *r)
         /* The flag was set after our post_read_request. */
         return DECLINED;
     }
+    conf = ap_get_module_config(r->per_dir_config, &expect_module);
     req->policy = expect_decide_policy(r);
+    req->continue_first = apr_table_get(r->subprocess_env,
+                                        EXPECT_100_FIRST_ENV) != NULL;
+    req->ignore_grace = conf->ignore_grace == EXPECT_UNSET
+                        ? EXPECT_IGNORE_GRACE_DEFAULT : conf->ignore_grace;
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
-                  "ExpectPolicy %s for %s", expect_policy_name(req->policy),
-                  r->uri);
+                  "ExpectPolicy %s for %s%s", expect_policy_name(req->policy),
+                  r->uri, req->continue_first ? " (" EXPECT_100_FIRST_ENV ")"
+                                              : "");
+    if (req->policy == EXPECT_POLICY_IGNORE && req->continue_first) {
+        /* Such a client never sends the body without a 100. */
+        req->policy = EXPECT_POLICY_CONTINUE;
+    }
 
     switch (req->policy) {
     case EXPECT_POLICY_REJECT:
@@ -863,6 +941,7 @@ static int expect_header_parser(request_rec *r)
         break;
     }
     expect_watch_body(r, req);
+    expect_continue_first(r, req);
     return DECLINED;
 }
 
@@ -901,12 +980,48 @@ static int expect_before_default_handler(request_rec *r)
 
     if (r->main || !(req = expect_req_of(r))
         || !expect_body_pending(r, req) || expect_body_filtered(r)
-        || expect_over_limit(r)) {
+        || expect_over_limit(r) || req->continue_first) {
         return DECLINED;
     }
     expect_leave_body_unread(r, req, "only the default handler's discard "
                              "would read it");
     return DECLINED;
+}
+
+/* ExpectPolicy ignore: a client without a 100-continue timer of its own
+ * (aiohttp, Node's http) never sends the body. A blocking read that finds
+ * no body looks for it for ExpectIgnoreGrace, with non-blocking reads (the
+ * same on HTTP/1.x and HTTP/2), then sends the 100 after all. */
+static apr_status_t expect_read_after_grace(ap_filter_t *f,
+                                            apr_bucket_brigade *bb,
+                                            ap_input_mode_t mode,
+                                            apr_off_t readbytes,
+                                            expect_req_t *req)
+{
+    apr_time_t deadline = apr_time_now() + req->ignore_grace;
+
+    for (;;) {
+        apr_status_t rv = ap_get_brigade(f->next, bb, mode,
+                                         APR_NONBLOCK_READ, readbytes);
+
+        if (rv == APR_SUCCESS && !APR_BRIGADE_EMPTY(bb)) {
+            return rv;
+        }
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_EAGAIN(rv)) {
+            return rv;
+        }
+        if (apr_time_now() >= deadline || f->c->aborted) {
+            break;
+        }
+        apr_sleep(EXPECT_IGNORE_POLL);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOG_PREFIX
+                  "no body after %" APR_TIME_T_FMT " ms, sending 100 "
+                  "Continue after all (ExpectIgnoreGrace)",
+                  apr_time_as_msec(req->ignore_grace));
+    f->r->expecting_100 = 1;
+    expect_send_continue(f->r);
+    return ap_get_brigade(f->next, bb, mode, APR_BLOCK_READ, readbytes);
 }
 
 /* Between the request's input filters and HTTP_IN, from header_parser on.
@@ -931,7 +1046,26 @@ static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     }
     req->body_read = 1;
     ap_remove_input_filter(f);
+    if (req->policy == EXPECT_POLICY_IGNORE && req->ignore_grace > 0
+        && block == APR_BLOCK_READ
+        && (mode == AP_MODE_READBYTES || mode == AP_MODE_GETLINE)) {
+        return expect_read_after_grace(f, bb, mode, readbytes, req);
+    }
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
+}
+
+/* expect-100-first: the response starts while the 100 is pending. */
+static apr_status_t expect_continue_first_filter(ap_filter_t *f,
+                                                 apr_bucket_brigade *bb)
+{
+    if (f->r->expecting_100 && f->r->proto_num >= HTTP_VERSION(1, 1)) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOG_PREFIX
+                      "sending 100 Continue before the final response ("
+                      EXPECT_100_FIRST_ENV ")");
+        expect_send_continue(f->r);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
 }
 
 static void expect_insert_error_filter(request_rec *r)
@@ -1015,6 +1149,14 @@ static int expect_log_transaction(request_rec *r)
                                              &expect_module);
 
     if (req) {
+        if (req->fin_after_response) {
+            /* The quiet 417 has been written (the request is logged once
+             * the core has sent it). libcurl retries on the same
+             * connection unless it finds it closed when it looks: send
+             * the FIN now, not after the lingering close starts. */
+            apr_socket_shutdown(ap_get_conn_socket(r->connection),
+                                APR_SHUTDOWN_WRITE);
+        }
         expect_log_outcome(r, req);
     }
     return DECLINED;
@@ -1140,6 +1282,11 @@ static void expect_register_hooks(apr_pool_t *p)
     expect_body_handle = ap_register_input_filter("EXPECT_BODY",
                                                   expect_body_filter, NULL,
                                                   AP_FTYPE_PROTOCOL - 1);
+    /* Above HTTP_HEADER, which sends the final response head. */
+    expect_continue_first_handle =
+        ap_register_output_filter("EXPECT_100_FIRST",
+                                  expect_continue_first_filter, NULL,
+                                  AP_FTYPE_PROTOCOL - 1);
     /* ap_send_error_response(): before the body would be discarded. */
     ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
@@ -1162,6 +1309,11 @@ static const command_rec expect_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "What to do with expectations other than 100-continue: "
                   "reject (417, the default) or ignore"),
+    AP_INIT_TAKE1("ExpectIgnoreGrace", expect_set_ignore_grace, NULL,
+                  OR_FILEINFO,
+                  "Seconds that ExpectPolicy ignore waits for a body that a "
+                  "handler reads before it sends 100 Continue after all "
+                  "(default 3; 0 or off: never)"),
     AP_INIT_FLAG("ExpectAnnounceClose", expect_set_announce_close, NULL,
                  OR_FILEINFO,
                  "On: the 417 of ExpectPolicy reject says 'Connection: "

@@ -76,6 +76,8 @@ def policy_sections(htdocs, backend):
 CONFIG = """
 DocumentRoot "{h}"
 AddHandler lua-script .lua
+# A client that hangs on a final response without a 100 before it.
+BrowserMatch "^HangingClient/" expect-100-first
 LogFormat "%{{EXPECT_OUTCOME}}e %r %>s" outcome
 CustomLog "{h}/../outcome.log" outcome
 # Server scope: requests on the second port reach the main server.
@@ -93,6 +95,12 @@ ProxyPass "/main-proxy" "{b}/main"
 </Directory>
 <Directory "{h}/dir-reject/inner">
     ExpectPolicy continue
+</Directory>
+<Directory "{h}/dir-ignore/grace">
+    ExpectIgnoreGrace 1
+</Directory>
+<Directory "{h}/dir-ignore/nograce">
+    ExpectIgnoreGrace off
 </Directory>
 <Directory "{h}/dir-reject/announce">
     ExpectAnnounceClose On
@@ -214,7 +222,8 @@ def make_documents(root, backend):
     trace = os.path.join(root, "cgi-trace.log")
     write(trace, "", 0o666)
     cgi = pyhttpd.echo_cgi(trace)
-    dirs = ["", "dir-reject/inner", "dir-reject/announce", "ht-reject/inner", "noallow", "env-dir",
+    dirs = ["", "dir-reject/inner", "dir-reject/announce", "ht-reject/inner",
+            "dir-ignore/grace", "dir-ignore/nograce", "noallow", "env-dir",
             "ed-local", "ed-ht", "files"]
     for p in POLICIES:
         dirs += ["dir-" + p, "ht-" + p] + ["dir-%s/%s" % (p, d) for d in

@@ -181,6 +181,26 @@ def test_reject_is_case_insensitive(server):
     assert ex.final.status == 417 and not ex.body_sent
 
 
+def test_reject_announces_close_to_clients_of_their_own_spelling(server):
+    # libcurl writes "100-continue" and drops it when it retries; Guzzle
+    # writes "100-Continue" itself, and libcurl would send it again.
+    ex = expect_exchange(server.port, "/dir-reject/echo.cgi?guzzle",
+                         expect="100-Continue", wait=3)
+    assert ex.final.status == 417 and not ex.body_sent
+    assert ex.final.connection() == {"close"}
+    assert ex.conn.closed()
+
+
+def test_reject_quiet_close_sends_the_fin_with_the_response(server):
+    # libcurl retries on the same connection unless it finds it closed:
+    # the FIN must be there as soon as the 417 is.
+    c = Conn(server.port)
+    c.send(head("POST", "/dir-reject/echo.cgi?fin", length=len(BODY)))
+    resp = c.read_response(timeout=3)
+    assert resp.status == 417 and "close" not in resp.connection()
+    assert c.closed(0.05)
+
+
 def test_reject_leaves_http10_alone(server):
     # RFC 9110: an HTTP/1.0 server MUST ignore the expectation.
     c = Conn(server.port)
@@ -233,6 +253,29 @@ def test_ignore_never_sends_100(server):
     assert ex.final.json() == {"length": 1000, "expect": None}
     # The handler read the whole body: the connection serves the next.
     assert_keepalive(ex)
+
+
+def test_ignore_sends_100_after_the_grace_period(server):
+    # A client without a timer of its own (aiohttp, Node's http) never
+    # sends the body without a 100: after ExpectIgnoreGrace it gets one.
+    ex = expect_exchange(server.port, "/dir-ignore/grace/echo.cgi", BODY,
+                         wait=5)
+    assert ex.interim.status == 100 and 0.9 < ex.t_interim < 2
+    assert ex.final.json() == {"length": 1000, "expect": None}
+    assert_keepalive(ex)
+
+
+def test_ignore_default_grace_is_longer_than_client_timers(server):
+    ex = expect_exchange(server.port, "/dir-ignore/echo.cgi", BODY, wait=5)
+    assert ex.interim.status == 100 and 2.9 < ex.t_interim < 4
+    assert ex.final.json() == {"length": 1000, "expect": None}
+
+
+def test_ignore_grace_off_never_sends_100(server):
+    ex = expect_exchange(server.port, "/dir-ignore/nograce/echo.cgi", BODY,
+                         wait=4)
+    assert ex.interim is None and ex.body_sent
+    assert ex.final.json() == {"length": 1000, "expect": None}
 
 
 def test_ignore_chunked_body(server):
@@ -358,3 +401,45 @@ def test_core_refusal_body_is_not_a_request(server):
                          expect="foo", wait=3)
     ex.conn.send(BODY + SMUGGLED)
     assert ex.conn.closed()
+
+
+# expect-100-first (BrowserMatch "^HangingClient/" in the test config)
+
+HANGING = ["User-Agent: HangingClient/1.0"]
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/dir-continue/auth/echo.cgi", 401),
+    ("/dir-continue/denied/echo.cgi", 403),
+    ("/dir-immediate/auth/echo.cgi", 401),
+    ("/dir-reject/echo.cgi?hanging", 417),
+    ("/ed-local/echo.cgi?hanging", 417),
+])
+def test_100_first_before_a_final_response(server, path, status):
+    # The client would hang on a final response without a 100 before it.
+    ex = expect_exchange(server.port, path, BODY, wait=3, extra=HANGING)
+    assert ex.interim.status == 100 and ex.body_sent
+    assert ex.final.status == status
+    # The body was not read: the connection closes, announced.
+    assert "close" in ex.final.connection()
+    assert ex.conn.closed()
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/dir-continue/static.txt", 200),
+    ("/dir-continue/missing.txt", 404),
+    ("/dir-continue/edoc/missing.txt", 404),
+])
+def test_100_first_default_handler_reads_the_body(server, path, status):
+    # As stock httpd: the default handler asks for the body and reads it.
+    ex = expect_exchange(server.port, path, BODY, wait=3, extra=HANGING)
+    assert ex.interim.status == 100 and ex.body_sent
+    assert ex.final.status == status
+    assert_keepalive(ex)
+
+
+def test_100_first_under_ignore_gets_its_100(server):
+    ex = expect_exchange(server.port, "/dir-ignore/nograce/echo.cgi", BODY,
+                         wait=3, extra=HANGING)
+    assert ex.interim.status == 100 and ex.t_interim < 0.5
+    assert ex.final.json()["length"] == 1000
