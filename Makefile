@@ -13,7 +13,7 @@ FUZZ_CFLAGS   = -g -O1 -Wall -Wextra -Werror \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 .PHONY: all install clean deps test demo fuzz deb test-deb test-asan \
-        test-valgrind load bench
+        test-valgrind load bench test-clients
 
 all: .libs/mod_expect.so
 
@@ -155,6 +155,15 @@ deb: deps
 # apache2 with it on a free loopback port (not the system service).
 test-deb: deb
 	$(PYTHON) test/deb_check.py
+
+# Real client libraries (curl, PHP curl and Guzzle, Go, Java, botocore,
+# aiohttp, Node) under every policy against the module and against stock
+# httpd: never worse; writes CLIENTS.md. About 3 minutes.
+test-clients: deps
+	@sh test/install-client-deps
+	$(MAKE) all
+	EXPECT_TEST_MPM=event $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    test/clients/matrix.py
 
 # The measurements of BENCHMARKS.md, which it writes anew (about 5
 # minutes); not part of the tests.

@@ -186,8 +186,6 @@ typedef struct {
                                  * connection after the response */
     int continue_first;         /* expect-100-first: a 100 Continue goes
                                  * before any final response */
-    int fin_after_response;     /* a quiet 417: half-close the connection
-                                 * as soon as the response is written */
     apr_interval_time_t ignore_grace;
 } expect_req_t;
 
@@ -219,6 +217,7 @@ typedef struct {
 static expect_shared_t *expect_shared;
 
 static ap_filter_rec_t *expect_quiet_close_handle;
+static ap_filter_rec_t *expect_fin_handle;
 static ap_filter_rec_t *expect_head_handle;
 static ap_filter_rec_t *expect_body_handle;
 static ap_filter_rec_t *expect_continue_first_handle;
@@ -574,7 +573,8 @@ static void expect_unwanted_body(request_rec *r)
         && expect_quiet_close(expect_original(r), r, req)) {
         ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
                                     r->connection);
-        req->fin_after_response = 1;
+        ap_add_output_filter_handle(expect_fin_handle, NULL, r,
+                                    r->connection);
     }
     expect_leave_body_unread(r, req, "a response without it");
     expect_continue_first(r, req);
@@ -1115,6 +1115,67 @@ static apr_status_t expect_quiet_close_filter(ap_filter_t *f,
     return rv;
 }
 
+/* The quiet 417 goes out with the FIN in the same segment: libcurl
+ * retries on the same connection unless, once it has read the 417, it
+ * finds the connection closed, and a FIN sent even microseconds after the
+ * response loses that race now and then. Right above the core's network
+ * filter, the response is held until its end, everything before it is
+ * flushed, and the response is written corked and pushed out by the
+ * shutdown of the sending side. The lingering close that follows drains
+ * what the client sends without parsing it. */
+static apr_status_t expect_fin_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    apr_bucket_brigade *held = f->ctx, *rest;
+    apr_socket_t *sock = ap_get_conn_socket(f->c);
+    apr_bucket *e;
+    apr_status_t rv;
+    char *data;
+    apr_size_t len;
+
+    if (!held) {
+        held = f->ctx = apr_brigade_create(f->c->pool, f->c->bucket_alloc);
+    }
+    for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+         e = APR_BUCKET_NEXT(e)) {
+        if (APR_BUCKET_IS_EOS(e)) {
+            break;
+        }
+    }
+    if (e == APR_BRIGADE_SENTINEL(bb)) {
+        return ap_save_brigade(f, &held, &bb, f->c->pool);
+    }
+    rest = apr_brigade_split_ex(bb, e, NULL);   /* EOS and after */
+    rv = ap_save_brigade(f, &held, &bb, f->c->pool);
+    ap_remove_output_filter(f);
+    if (rv == APR_SUCCESS) {
+        rv = apr_brigade_pflatten(held, &data, &len, f->c->pool);
+    }
+    if (rv == APR_SUCCESS) {
+        apr_bucket_brigade *flush = apr_brigade_create(f->c->pool,
+                                                       f->c->bucket_alloc);
+
+        APR_BRIGADE_INSERT_TAIL(flush,
+                                apr_bucket_flush_create(f->c->bucket_alloc));
+        rv = ap_pass_brigade(f->next, flush);
+    }
+    if (rv == APR_SUCCESS) {
+        apr_socket_opt_set(sock, APR_TCP_NOPUSH, 1);
+        while (len && rv == APR_SUCCESS) {
+            apr_size_t n = len;
+
+            rv = apr_socket_send(sock, data, &n);
+            data += n;
+            len -= n;
+        }
+        apr_socket_shutdown(sock, APR_SHUTDOWN_WRITE);
+    }
+    apr_brigade_cleanup(held);
+    if (rv != APR_SUCCESS) {
+        f->c->aborted = 1;
+    }
+    return ap_pass_brigade(f->next, rest);
+}
+
 /* EXPECT_OUTCOME for the access log, e.g. %{EXPECT_OUTCOME}e, and the
  * counters of server-status. */
 static EXPECT_NOINLINE void expect_log_outcome(request_rec *r,
@@ -1149,14 +1210,6 @@ static int expect_log_transaction(request_rec *r)
                                              &expect_module);
 
     if (req) {
-        if (req->fin_after_response) {
-            /* The quiet 417 has been written (the request is logged once
-             * the core has sent it). libcurl retries on the same
-             * connection unless it finds it closed when it looks: send
-             * the FIN now, not after the lingering close starts. */
-            apr_socket_shutdown(ap_get_conn_socket(r->connection),
-                                APR_SHUTDOWN_WRITE);
-        }
         expect_log_outcome(r, req);
     }
     return DECLINED;
@@ -1299,6 +1352,10 @@ static void expect_register_hooks(apr_pool_t *p)
         ap_register_output_filter("EXPECT_QUIET_CLOSE",
                                   expect_quiet_close_filter, NULL,
                                   AP_FTYPE_PROTOCOL - 1);
+    /* Right above the core's network filter. */
+    expect_fin_handle = ap_register_output_filter("EXPECT_FIN",
+                                                  expect_fin_filter, NULL,
+                                                  AP_FTYPE_NETWORK - 1);
 }
 
 static const command_rec expect_cmds[] = {

@@ -1,0 +1,387 @@
+"""The client matrix (`make test-clients`): real client libraries that send
+"Expect: 100-continue", each under every policy and in every situation,
+against httpd with mod_expect and against the same configuration without
+it (stock). The module must never leave a client worse off: no hang, the
+status stock httpd gives (or the 417 the administrator chose), the body
+uploaded at most once and never more often than on stock httpd, and read
+whole wherever it is read.
+
+Every client is a small program of this project's (test/clients/); each
+request is bounded by HANG seconds, and goes through a relay that counts
+the bytes the client sent. The run writes CLIENTS.md, the table the README
+points to.
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import pyhttpd  # noqa: E402
+from backend import Backend  # noqa: E402
+from conftest import MPM, POLICIES, PASSWORD, USER  # noqa: E402
+from pyhttpd import write  # noqa: E402
+
+SIZE = 2000000          # bytes per upload: over libcurl's 1 MiB threshold
+HANG = 15               # seconds after which a request counts as hung
+TOP = pyhttpd.TOP
+RUN = os.path.join(TOP, "test", "run", "clients")
+CONFIGS = POLICIES + ("stock",)
+
+# What it read, in a header too: an S3 client expects no body of a PUT.
+DIGEST_CGI = """#!/usr/bin/python3
+import hashlib, os, sys
+data = sys.stdin.buffer.read()
+seen = "%d %s" % (len(data), hashlib.sha1(data).hexdigest())
+body = "" if os.environ["REQUEST_METHOD"] == "PUT" else seen
+sys.stdout.write("Content-Type: text/plain\\nX-Body: %s\\n\\n%s" % (seen, body))
+"""
+
+CONFIG = """
+DocumentRoot "{h}"
+ScriptAliasMatch "^/(read|auth)(/.*)?$" "{h}/digest.cgi"
+<Directory "{h}">
+    Require all granted
+</Directory>
+<Location "/auth">
+    AuthType Basic
+    AuthName "mod_expect clients"
+    AuthUserFile "{root}/htpasswd"
+    Require valid-user
+</Location>
+ProxyPass "/slow" "{backend}/slow"
+{include}
+{vhosts}
+"""
+
+# situation: the path, and what the server does there
+SITUATIONS = {
+    "read": "/read/obj",            # a CGI reads the body
+    "unread": "/missing/obj",       # 404 of the default handler
+    "auth": "/auth/obj",            # 401 before any handler
+    "slow-proxy": "/slow/obj",      # mod_proxy_http, backend 1.5 s to 100
+}
+
+
+def client_commands():
+    """name -> function(url, file) -> argv."""
+    go = os.path.join(RUN, "go_client")
+    return {
+        "curl": lambda u, f: ["curl", "-sS", "-A", "curl", "--data-binary",
+                              "@" + f, "-H",
+                              "Content-Type: application/octet-stream",
+                              "-w", '\n{"status": %{http_code}}', u],
+        "php-curl": lambda u, f: ["php", os.path.join(HERE, "php_curl.php"),
+                                  u, f],
+        "guzzle": lambda u, f: ["php", os.path.join(HERE, "guzzle.php"),
+                                u, f],
+        "go": lambda u, f: [go, u, f],
+        "java": lambda u, f: ["java", "-cp", RUN, "JavaClient", u, f],
+        "botocore": lambda u, f: ["/usr/bin/python3",
+                                  os.path.join(HERE, "botocore_put.py"),
+                                  u, f],
+        "aiohttp": lambda u, f: ["/usr/bin/python3",
+                                 os.path.join(HERE, "aiohttp_post.py"),
+                                 u, f],
+        "node-http": lambda u, f: ["node", os.path.join(HERE, "node_http.js"),
+                                   u, f],
+    }
+
+
+CLIENTS = list(client_commands())
+
+
+class Relay:
+    """A TCP relay on loopback that counts what the client sends; it
+    passes half-closes on, so that a FIN reaches the client as it would
+    directly."""
+    def __init__(self, port):
+        self.target = port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.sent = 0
+        self.connections = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            s = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.connections += 1
+            threading.Thread(target=self._pipe, args=(c, s, True),
+                             daemon=True).start()
+            threading.Thread(target=self._pipe, args=(s, c, False),
+                             daemon=True).start()
+
+    def _pipe(self, src, dst, count):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    dst.shutdown(socket.SHUT_WR)
+                    return
+                if count:
+                    with self.lock:
+                        self.sent += len(data)
+                dst.sendall(data)
+        except OSError:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class Cell:
+    def __init__(self, status, sent, connections, seconds, body, error):
+        self.status, self.sent = status, sent
+        self.connections, self.seconds = connections, seconds
+        self.body, self.error = body, error
+
+    @property
+    def hung(self):
+        return self.status is None
+
+    @property
+    def uploads(self):
+        """Whole bodies the client sent (headers are a few hundred bytes)."""
+        return (self.sent + SIZE // 2) // SIZE
+
+    def read_whole(self):
+        """The server read the whole body (the CGI's or backend's report)."""
+        m = re.search(r'(\d+) [0-9a-f]{40}|length\W+(\d+)', self.body or "")
+        return m is not None and int(m.group(1) or m.group(2)) == SIZE
+
+    def text(self):
+        if self.hung:
+            return "hangs"
+        return "%s, %d× up%s" % (self.status or "error", self.uploads,
+                                 ", %.1f s" % self.seconds
+                                 if self.seconds >= 0.9 else "")
+
+
+def run_client(name, port, path, upload):
+    relay = Relay(port)
+    url = "http://127.0.0.1:%d%s" % (relay.port, path)
+    cmd = client_commands()[name](url, upload)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=HANG)
+        out = p.stdout.strip().splitlines()
+        answer = json.loads(out[-1]) if out else {"status": 0,
+                                                  "error": p.stderr[-300:]}
+        # curl: the body, then a line of JSON
+        answer.setdefault("body", "\n".join(out[:-1]))
+    except subprocess.TimeoutExpired:
+        answer = {"status": None}
+    seconds = time.monotonic() - t0
+    time.sleep(0.05)
+    relay.close()
+    return Cell(answer.get("status"), relay.sent, relay.connections, seconds,
+                answer.get("body"), answer.get("error"))
+
+
+class Sites:
+    def __init__(self):
+        self.ports = {}
+        self.httpds = []
+
+
+@pytest.fixture(scope="module")
+def sites():
+    if os.path.exists(RUN):
+        shutil.rmtree(RUN)
+    os.makedirs(RUN)
+    env = dict(os.environ, GOCACHE=os.path.join(RUN, "gocache"),
+               GOFLAGS="-mod=mod", GO111MODULE="off")
+    subprocess.run(["go", "build", "-o", os.path.join(RUN, "go_client"),
+                    os.path.join(HERE, "go_client.go")], check=True, env=env)
+    subprocess.run(["javac", "-d", RUN, os.path.join(HERE, "JavaClient.java")],
+                   check=True)
+    upload = os.path.join(RUN, "upload.bin")
+    with open(upload, "wb") as f:
+        f.write(os.urandom(SIZE))
+    backend = Backend(digest=True)
+    result = Sites()
+    result.upload = upload
+    for with_module in (True, False):
+        root = os.path.join(RUN, "module" if with_module else "stock")
+        pyhttpd.prepare_root(root)
+        h = os.path.join(root, "htdocs")
+        write(os.path.join(h, "digest.cgi"), DIGEST_CGI, 0o755)
+        import base64
+        import hashlib
+        sha = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest())
+        write(os.path.join(root, "htpasswd"), "%s:{SHA}%s\n"
+              % (USER, sha.decode()))
+        if with_module:
+            ports = {p: pyhttpd.free_port() for p in POLICIES}
+            vhosts = "".join('<VirtualHost 127.0.0.1:%d>\n    ExpectPolicy '
+                             '%s\n</VirtualHost>\n' % (port, p)
+                             for p, port in ports.items())
+            include = 'Include "%s"' % os.path.join(TOP, "conf",
+                                                    "expect.conf")
+        else:
+            ports = {"stock": pyhttpd.free_port()}
+            vhosts = include = ""
+        conf = pyhttpd.base_config(root, MPM, list(ports.values()),
+                                   expect=with_module)
+        conf += CONFIG.format(h=h, root=root, backend=backend.url,
+                              include=include, vhosts=vhosts)
+        httpd = pyhttpd.Httpd(root, conf, list(ports.values()))
+        httpd.start()
+        result.httpds.append(httpd)
+        result.ports.update(ports)
+    yield result
+    for httpd in result.httpds:
+        httpd.stop()
+    backend.stop()
+    for httpd in result.httpds:
+        assert not httpd.crashes(), "\n".join(httpd.crashes())
+
+
+RESULTS = {}
+
+
+def cell(sites, client, config, situation):
+    key = (client, config, situation)
+    if key not in RESULTS:
+        RESULTS[key] = run_client(client, sites.ports[config],
+                                  SITUATIONS[situation], sites.upload)
+    return RESULTS[key]
+
+
+@pytest.mark.parametrize("situation", list(SITUATIONS))
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("client", CLIENTS)
+def test_never_worse_than_stock(sites, client, policy, situation):
+    stock = cell(sites, client, "stock", situation)
+    got = cell(sites, client, policy, situation)
+    assert not got.hung, "hangs (stock: %s)" % stock.text()
+    assert got.uploads <= 1, "body uploaded %d times" % got.uploads
+    assert got.uploads <= max(stock.uploads, 1)
+    if policy == "reject" and got.status != stock.status:
+        # The refusal the administrator chose, promptly.
+        assert got.status == 417 and got.seconds < 3, got.text()
+    else:
+        assert got.status == (401 if stock.hung else stock.status), \
+            "%s (stock: %s) %s" % (got.text(), stock.text(), got.error)
+    if got.status == 200:
+        assert got.read_whole(), got.body
+    if situation in ("unread", "auth") and policy in ("continue", "ignore"):
+        # Nothing reads the body: it must not be asked for, unless the
+        # client needs a 100 before any answer (expect-100-first).
+        assert got.uploads == 0 or client == "java", got.text()
+
+
+def client_versions():
+    def out(cmd):
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True,
+                               timeout=30)
+            return p.stdout.strip()
+        except OSError:
+            return "?"
+    py = "/usr/bin/python3"
+    return {
+        "curl": "curl " + out(["curl", "--version"]).split()[1],
+        "php-curl": "PHP " + out(["php", "-r", "echo PHP_VERSION;"])
+                    + " curl",
+        "guzzle": "Guzzle " + out(["php", "-r", "require '/usr/share/php/"
+                                   "GuzzleHttp/autoload.php'; echo "
+                                   "GuzzleHttp\\ClientInterface::"
+                                   "MAJOR_VERSION;"]),
+        "go": out(["go", "version"]).split()[2],
+        "java": "Java HttpClient " + out(["java", "-version"]).split('"')[1],
+        "botocore": "botocore " + out([py, "-c", "import botocore; "
+                                       "print(botocore.__version__)"]),
+        "aiohttp": "aiohttp " + out([py, "-c", "import aiohttp; "
+                                     "print(aiohttp.__version__)"]),
+        "node-http": "Node " + out(["node", "--version"]) + " http",
+    }
+
+
+QUIET = {}
+
+
+@pytest.mark.parametrize("via_relay", [False, True], ids=["direct", "relay"])
+def test_quiet_417_uploads_once(sites, via_relay):
+    """200 quiet rejections with curl: libcurl retries each without Expect
+    and must find the refused connection closed, so that it sends the
+    body once, on a new connection. Direct, never twice. Through a relay
+    that passes the FIN on as a write of its own, after the 417 (as any
+    TCP proxy does), the race is the relay's: counted, at most twice."""
+    port = sites.ports["reject"]
+    relay = Relay(port) if via_relay else None
+    url = "http://127.0.0.1:%d/read/obj" % (relay.port if relay else port)
+    doubles = 0
+    for i in range(200):
+        p = subprocess.run(["curl", "-sS", "-v", "-o", "/dev/null", "-w",
+                            "%{http_code}", "--data-binary",
+                            "@" + sites.upload, url + "?%d" % i],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=HANG)
+        assert p.stdout == "200", p.stderr[-500:]
+        # libcurl's words when it wrote the request into a dead connection
+        doubles += "retrying a fresh connect" in p.stderr \
+            or "Connection died" in p.stderr
+    QUIET["relay" if relay else "direct"] = doubles
+    if relay:
+        relay.close()
+        assert relay.sent < 200 * SIZE * 2
+    else:
+        assert doubles == 0
+
+
+def test_write_table(sites):
+    """CLIENTS.md: what each client gets (run after the matrix)."""
+    lines = ["# What real clients get",
+             "",
+             "Written by `make test-clients` (test/clients/matrix.py) on "
+             "Debian's apache2, %s MPM; a %d-byte upload per request, "
+             "through a relay that counts what the client sends. Each cell: "
+             "the status the application saw, how many times the body went "
+             "up, and the time when it was 1 s or more. \"stock\" is the "
+             "same configuration without mod_expect. The rules of "
+             "`conf/expect.conf` are in force (expect-100-first for Java's "
+             "HttpClient before JDK 20)." % (MPM, SIZE), ""]
+    versions = client_versions()
+    for situation, path in SITUATIONS.items():
+        lines += ["## %s (`%s`)" % (situation, path), "",
+                  "| client | " + " | ".join(CONFIGS) + " |",
+                  "|---" * (len(CONFIGS) + 1) + "|"]
+        for client in CLIENTS:
+            row = [cell(sites, client, c, situation).text() for c in CONFIGS]
+            lines.append("| %s | %s |" % (versions.get(client, client),
+                                          " | ".join(row)))
+        lines.append("")
+    if QUIET:
+        lines += ["## Retries after a quiet 417", "",
+                  "200 rejections of `ExpectPolicy reject` with curl, which "
+                  "retries without `Expect`: bodies sent twice because "
+                  "libcurl reused the refused connection: %s directly, %s "
+                  "through a TCP relay that passes the FIN on as a write of "
+                  "its own." % (QUIET.get("direct", "?"),
+                                QUIET.get("relay", "?")), ""]
+    write(os.path.join(TOP, "CLIENTS.md"), "\n".join(lines))
