@@ -886,7 +886,7 @@ static void expect_watch_body(request_rec *r, expect_req_t *req)
     ap_add_input_filter_handle(expect_body_handle, req, r, r->connection);
 }
 
-static int expect_header_parser(request_rec *r)
+static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
 {
     expect_dir_conf *conf;
     expect_req_t *req;
@@ -945,12 +945,19 @@ static int expect_header_parser(request_rec *r)
     return DECLINED;
 }
 
-static int expect_fixups(request_rec *r)
+static int expect_header_parser(request_rec *r)
+{
+    if (!r->expecting_100 && !r->prev) {
+        return DECLINED;
+    }
+    return expect_decide_request(r);
+}
+
+static EXPECT_NOINLINE int expect_before_handler(request_rec *r)
 {
     expect_req_t *req;
 
-    if ((!r->expecting_100 && !r->prev) || r->main
-        || !(req = expect_req_of(r))) {
+    if (r->main || !(req = expect_req_of(r))) {
         return DECLINED;
     }
     if (r->prev && !ap_is_HTTP_SUCCESS(r->status)) {
@@ -968,13 +975,21 @@ static int expect_fixups(request_rec *r)
     return DECLINED;
 }
 
+static int expect_fixups(request_rec *r)
+{
+    if (!r->expecting_100 && !r->prev) {
+        return DECLINED;
+    }
+    return expect_before_handler(r);
+}
+
 /* Every handler has declined: the core's default handler is next, and it
  * only discards the body, for which the core would send 100 Continue and
  * read it all. Unless an input filter of the request's own (SetInputFilter,
  * mod_request's KeptBodySize, ...) may consume what the discard reads, or
  * the declared length is over LimitRequestBody (the core answers 413 then,
  * without a 100). Any other handler may read: the module never guesses. */
-static int expect_before_default_handler(request_rec *r)
+static EXPECT_NOINLINE int expect_default_handler_next(request_rec *r)
 {
     expect_req_t *req;
 
@@ -986,6 +1001,15 @@ static int expect_before_default_handler(request_rec *r)
     expect_leave_body_unread(r, req, "only the default handler's discard "
                              "would read it");
     return DECLINED;
+}
+
+static int expect_before_default_handler(request_rec *r)
+{
+    if (!r->prev && !ap_get_module_config(r->request_config,
+                                          &expect_module)) {
+        return DECLINED;
+    }
+    return expect_default_handler_next(r);
 }
 
 /* ExpectPolicy ignore: a client without a 100-continue timer of its own

@@ -80,9 +80,15 @@ class Backend:
             data = f.read(int(headers["content-length"]))
         answer = {"path": path, "method": method, "expect": expect,
                   "length": len(data)}
+        extra = b""
         if self.digest:
             answer["sha1"] = hashlib.sha1(data).hexdigest()
+            extra = b"X-Body: %d %s\r\n" % (len(data),
+                                             answer["sha1"].encode())
         body = json.dumps(answer).encode()
+        if self.digest and method == "PUT":
+            body = b""          # an S3 client expects no body of a PUT
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                     b"%sContent-Length: %d\r\n\r\n%s"
+                     % (extra, len(body), body))
         return True

@@ -327,7 +327,9 @@ def make_site(name, with_module, fpm, backend):
                                expect=with_module)
     if not NO_MOD_PHP:
         conf += "LoadModule php_module %s\n" % LIBPHP
-    conf += "LogLevel info expect:trace2\n" if with_module else ""
+    conf += ("LogLevel info expect:trace2\n"
+             'CustomLog "%s/outcome.log" "%%{EXPECT_OUTCOME}e %%U%%q"\n'
+             % root) if with_module else ""
     conf += CONFIG.format(h=h, root=root, fpm=fpm.port,
                           php="" if NO_MOD_PHP else MOD_PHP,
                           policies=policies)
@@ -365,7 +367,8 @@ def skip_unless_available(handler):
 
 def send(site, handler, policy, expect):
     """One request with BODY; returns (Exchange or None, response, path)."""
-    path = "/%s/%s" % (policy, handler.path.format(id=uuid.uuid4().hex))
+    path = "/%s/%s?%s" % (policy, handler.path.format(id=uuid.uuid4().hex),
+                          uuid.uuid4().hex)
     body, extra = handler.body, []
     if handler.encode == "gzip":
         body = gzip.compress(body)
@@ -385,8 +388,21 @@ def send(site, handler, policy, expect):
 
 def what_was_seen(site, handler, resp, path):
     if handler.seen is on_disk:
-        return on_disk(site, path)
+        return on_disk(site, path.split("?")[0])
     return handler.seen(resp)
+
+
+def outcome(site, path, timeout=3):
+    """EXPECT_OUTCOME of the request for `path` (access log)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(os.path.join(site.root, "outcome.log")) as f:
+            for line in f:
+                value, logged = line.split(" ", 1)
+                if logged.strip() == path:
+                    return value
+        time.sleep(0.05)
+    raise AssertionError("no access log line for " + path)
 
 
 @pytest.mark.parametrize("expect", [True, False], ids=["expect", "plain"])
@@ -410,6 +426,7 @@ def test_reading_handler(sites, handler, policy, expect):
     assert what_was_seen(module, handler, resp, path) == handler.expected()
     if expect and policy in ("continue", "immediate"):
         assert ex.interim is not None and ex.interim.status == 100
+        assert outcome(module, path) == policy
     if expect and policy == "ignore":
         assert ex.interim is None
 

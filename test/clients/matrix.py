@@ -94,6 +94,9 @@ def client_commands():
                                  u, f],
         "node-http": lambda u, f: ["node", os.path.join(HERE, "node_http.js"),
                                    u, f],
+        "undici-h2c": lambda u, f: ["node",
+                                    os.path.join(HERE, "undici_h2c.js"),
+                                    u, f],
     }
 
 
@@ -183,9 +186,10 @@ def run_client(name, port, path, upload):
     relay = Relay(port)
     url = "http://127.0.0.1:%d%s" % (relay.port, path)
     cmd = client_commands()[name](url, upload)
+    env = dict(os.environ, NODE_PATH=os.path.join(RUN, "node_modules"))
     t0 = time.monotonic()
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, env=env,
                            stderr=subprocess.PIPE, text=True, timeout=HANG)
         out = p.stdout.strip().splitlines()
         answer = json.loads(out[-1]) if out else {"status": 0,
@@ -218,12 +222,18 @@ def sites():
                     os.path.join(HERE, "go_client.go")], check=True, env=env)
     subprocess.run(["javac", "-d", RUN, os.path.join(HERE, "JavaClient.java")],
                    check=True)
+    # undici from the npm registry: 7 (HTTP/2 in cleartext; 8 needs Node 22)
+    npm = subprocess.run(["npm", "install", "--prefix", RUN, "--no-audit",
+                          "--no-fund", "--silent", "undici@7"])
     upload = os.path.join(RUN, "upload.bin")
     with open(upload, "wb") as f:
         f.write(os.urandom(SIZE))
     backend = Backend(digest=True)
     result = Sites()
     result.upload = upload
+    result.no_undici = None if npm.returncode == 0 else \
+        "npm could not install undici"
+    h2 = ("http2",) if MPM != "prefork" else ()
     for with_module in (True, False):
         root = os.path.join(RUN, "module" if with_module else "stock")
         pyhttpd.prepare_root(root)
@@ -244,8 +254,9 @@ def sites():
         else:
             ports = {"stock": pyhttpd.free_port()}
             vhosts = include = ""
-        conf = pyhttpd.base_config(root, MPM, list(ports.values()),
+        conf = pyhttpd.base_config(root, MPM, list(ports.values()), h2,
                                    expect=with_module)
+        conf += "Protocols h2c http/1.1\n" if h2 else ""
         conf += CONFIG.format(h=h, root=root, backend=backend.url,
                               include=include, vhosts=vhosts)
         httpd = pyhttpd.Httpd(root, conf, list(ports.values()))
@@ -275,7 +286,10 @@ def cell(sites, client, config, situation):
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("client", CLIENTS)
 def test_never_worse_than_stock(sites, client, policy, situation):
+    if client == "undici-h2c" and (sites.no_undici or MPM == "prefork"):
+        pytest.skip(sites.no_undici or "no HTTP/2 under prefork")
     stock = cell(sites, client, "stock", situation)
+    assert stock.status != 0, "stock httpd: %s" % stock.error
     got = cell(sites, client, policy, situation)
     assert not got.hung, "hangs (stock: %s)" % stock.text()
     assert got.uploads <= 1, "body uploaded %d times" % got.uploads
@@ -319,6 +333,9 @@ def client_versions():
         "aiohttp": "aiohttp " + out([py, "-c", "import aiohttp; "
                                      "print(aiohttp.__version__)"]),
         "node-http": "Node " + out(["node", "--version"]) + " http",
+        "undici-h2c": "undici " + out(["node", "-p", "require('" + os.path.join(
+            RUN, "node_modules", "undici", "package.json") + "').version"])
+        + " h2c",
     }
 
 
@@ -372,6 +389,8 @@ def test_write_table(sites):
                   "| client | " + " | ".join(CONFIGS) + " |",
                   "|---" * (len(CONFIGS) + 1) + "|"]
         for client in CLIENTS:
+            if not all((client, c, situation) in RESULTS for c in CONFIGS):
+                continue
             row = [cell(sites, client, c, situation).text() for c in CONFIGS]
             lines.append("| %s | %s |" % (versions.get(client, client),
                                           " | ".join(row)))
