@@ -702,7 +702,8 @@ static void expect_send_continue(request_rec *r)
     const char *status_line = r->status_line;
 
     r->status = HTTP_CONTINUE;
-    r->status_line = NULL;
+    /* Before 2.4.48 the core writes status_line as it is, NULL included. */
+    r->status_line = ap_get_status_line(HTTP_CONTINUE);
     /* 0: do not send (and so clear) headers_out */
     ap_send_interim_response(r, 0);
     r->status = status;
