@@ -63,19 +63,27 @@
  *                      discards the body: leave it unread, unless an input
  *                      filter of the request may consume it
  *   EXPECT_BODY        input filter above HTTP_IN: marks the first read,
- *                      ends every read of a body left unread
+ *                      ends every read of a body left unread; under
+ *                      "ignore", asks for the body after ExpectIgnoreGrace
+ *   EXPECT_RESPONSE    output filter above HTTP_HEADER: 100 before the
+ *                      final response (expect-100-first); under "ignore",
+ *                      close when the response starts before the body
  *   insert_error_filter  an error response: leave the body unread
+ *   EXPECT_QUIET_CLOSE, EXPECT_FIN  a 417 without "Connection: close",
+ *                      written with the FIN in the same segment
  *   log_transaction    EXPECT_OUTCOME for the access log
  */
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_connection.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_core.h"
 
+#include "mod_ssl.h"
 #include "mod_status.h"
 
 #include "apr_atomic.h"
@@ -186,6 +194,7 @@ typedef struct {
                                  * connection after the response */
     int continue_first;         /* expect-100-first: a 100 Continue goes
                                  * before any final response */
+    int response_started;       /* the final response has begun */
     apr_interval_time_t ignore_grace;
 } expect_req_t;
 
@@ -218,9 +227,12 @@ static expect_shared_t *expect_shared;
 
 static ap_filter_rec_t *expect_quiet_close_handle;
 static ap_filter_rec_t *expect_fin_handle;
+
+/* mod_ssl's, when loaded: TLS connections keep the lingering close. */
+static APR_OPTIONAL_FN_TYPE(ssl_is_https) *expect_is_https;
 static ap_filter_rec_t *expect_head_handle;
 static ap_filter_rec_t *expect_body_handle;
-static ap_filter_rec_t *expect_continue_first_handle;
+static ap_filter_rec_t *expect_response_handle;
 
 /* --------------------------------------------------------------------
  * Configuration
@@ -546,14 +558,18 @@ static void expect_leave_body_unread(request_rec *r, expect_req_t *req,
     r->connection->keepalive = AP_CONN_CLOSE;
 }
 
-/* expect-100-first: the client hangs on a final response that no 100
- * Continue went before (Java's HttpClient before JDK 20). Whatever makes
- * the response, a handler or ap_send_error_response() (which starts the
- * output chain anew), a 100 goes first while the expectation is pending. */
-static void expect_continue_first(request_rec *r, expect_req_t *req)
+/* The response starts while the body is pending (EXPECT_RESPONSE): for a
+ * client that hangs on a final response that no 100 Continue went before
+ * (expect-100-first: Java's HttpClient before JDK 20), a 100 goes first;
+ * under "ignore", where the core sees no expectation, the connection
+ * closes after the response, as the core does itself while a 100 is
+ * pending, so that nothing waits for a body the client may never send.
+ * Whatever makes the response: a handler, or ap_send_error_response(),
+ * which starts the output chain anew. */
+static void expect_watch_response(request_rec *r, expect_req_t *req)
 {
-    if (req->continue_first) {
-        ap_add_output_filter_handle(expect_continue_first_handle, req, r,
+    if (req->continue_first || req->policy == EXPECT_POLICY_IGNORE) {
+        ap_add_output_filter_handle(expect_response_handle, req, r,
                                     r->connection);
     }
 }
@@ -573,11 +589,14 @@ static void expect_unwanted_body(request_rec *r)
         && expect_quiet_close(expect_original(r), r, req)) {
         ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
                                     r->connection);
-        ap_add_output_filter_handle(expect_fin_handle, NULL, r,
-                                    r->connection);
+        if (!expect_is_https || !expect_is_https(r->connection)) {
+            /* Over TLS the close_notify must come before the FIN. */
+            ap_add_output_filter_handle(expect_fin_handle, NULL, r,
+                                        r->connection);
+        }
     }
     expect_leave_body_unread(r, req, "a response without it");
-    expect_continue_first(r, req);
+    expect_watch_response(r, req);
 }
 
 static const char *expect_document(request_rec *r, const char *field)
@@ -899,7 +918,7 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
         req = expect_req_of(r);
         if (req && expect_body_pending(r, req)) {
             expect_watch_body(r, req);
-            expect_continue_first(r, req);
+            expect_watch_response(r, req);
         }
         return DECLINED;
     }
@@ -942,7 +961,7 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
         break;
     }
     expect_watch_body(r, req);
-    expect_continue_first(r, req);
+    expect_watch_response(r, req);
     return DECLINED;
 }
 
@@ -1069,25 +1088,49 @@ static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
         return APR_SUCCESS;
     }
+    if (block == APR_NONBLOCK_READ && req->policy == EXPECT_POLICY_IGNORE) {
+        /* mod_proxy_http looks ahead without blocking: under "ignore" the
+         * body counts as read once something comes back. Otherwise the
+         * core's own expecting_100 tells, and the filter is gone at once:
+         * mod_proxy_http streams a body with its Content-Length only when
+         * the request has no input filter of its own. */
+        apr_status_t rv = ap_get_brigade(f->next, bb, mode, block,
+                                         readbytes);
+
+        if (rv == APR_SUCCESS && !APR_BRIGADE_EMPTY(bb)) {
+            req->body_read = 1;
+            ap_remove_input_filter(f);
+        }
+        return rv;
+    }
     req->body_read = 1;
     ap_remove_input_filter(f);
     if (req->policy == EXPECT_POLICY_IGNORE && req->ignore_grace > 0
-        && block == APR_BLOCK_READ
-        && (mode == AP_MODE_READBYTES || mode == AP_MODE_GETLINE)) {
+        && mode == AP_MODE_READBYTES && !req->response_started) {
         return expect_read_after_grace(f, bb, mode, readbytes, req);
     }
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
 }
 
-/* expect-100-first: the response starts while the 100 is pending. */
-static apr_status_t expect_continue_first_filter(ap_filter_t *f,
-                                                 apr_bucket_brigade *bb)
+static apr_status_t expect_response_filter(ap_filter_t *f,
+                                           apr_bucket_brigade *bb)
 {
-    if (f->r->expecting_100 && f->r->proto_num >= HTTP_VERSION(1, 1)) {
+    expect_req_t *req = f->ctx;
+
+    req->response_started = 1;
+    if (req->continue_first && f->r->expecting_100
+        && f->r->proto_num >= HTTP_VERSION(1, 1)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOG_PREFIX
                       "sending 100 Continue before the final response ("
                       EXPECT_100_FIRST_ENV ")");
         expect_send_continue(f->r);
+    }
+    else if (req->policy == EXPECT_POLICY_IGNORE && !req->body_read
+             && !req->body_unread) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, f->r, EXPECT_LOG_PREFIX
+                      "the response starts before the body, closing the "
+                      "connection after it");
+        f->c->keepalive = AP_CONN_CLOSE;
     }
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
@@ -1160,16 +1203,19 @@ static apr_status_t expect_fin_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (!held) {
         held = f->ctx = apr_brigade_create(f->c->pool, f->c->bucket_alloc);
     }
+    /* The end of the response: EOS, or the end of the request or of the
+     * connection (2.4.37 drops the EOS of a HEAD request's response). */
     for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
          e = APR_BUCKET_NEXT(e)) {
-        if (APR_BUCKET_IS_EOS(e)) {
+        if (APR_BUCKET_IS_EOS(e) || AP_BUCKET_IS_EOR(e)
+            || AP_BUCKET_IS_EOC(e)) {
             break;
         }
     }
     if (e == APR_BRIGADE_SENTINEL(bb)) {
         return ap_save_brigade(f, &held, &bb, f->c->pool);
     }
-    rest = apr_brigade_split_ex(bb, e, NULL);   /* EOS and after */
+    rest = apr_brigade_split_ex(bb, e, NULL);   /* the end and after */
     rv = ap_save_brigade(f, &held, &bb, f->c->pool);
     ap_remove_output_filter(f);
     if (rv == APR_SUCCESS) {
@@ -1307,6 +1353,7 @@ static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     ap_add_version_component(pconf, "mod_expect/" MOD_EXPECT_VERSION);
+    expect_is_https = APR_RETRIEVE_OPTIONAL_FN(ssl_is_https);
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         expect_create_shared(s);
     }
@@ -1361,9 +1408,9 @@ static void expect_register_hooks(apr_pool_t *p)
                                                   expect_body_filter, NULL,
                                                   AP_FTYPE_PROTOCOL - 1);
     /* Above HTTP_HEADER, which sends the final response head. */
-    expect_continue_first_handle =
-        ap_register_output_filter("EXPECT_100_FIRST",
-                                  expect_continue_first_filter, NULL,
+    expect_response_handle =
+        ap_register_output_filter("EXPECT_RESPONSE",
+                                  expect_response_filter, NULL,
                                   AP_FTYPE_PROTOCOL - 1);
     /* ap_send_error_response(): before the body would be discarded. */
     ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,

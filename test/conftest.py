@@ -186,6 +186,15 @@ NOREAD_LUA = """function handle(r)
 end
 """
 
+# The same, with the response on its way before the handler returns.
+NOREAD_FLUSH_LUA = """function handle(r)
+    r.content_type = "text/plain"
+    r:puts("answered without reading the body\\n")
+    r:flush()
+    return apache2.OK
+end
+"""
+
 HTACCESS = {
     "ht-{p}": "ExpectPolicy {p}\nRewriteEngine On\n"
               "RewriteRule ^proxy$ {b}/ht-{p} [P]\n",
@@ -234,6 +243,7 @@ def make_documents(root, backend):
         write(os.path.join(h, d, "static.txt"), "static\n")
     write(os.path.join(h, "ed-local", "417.html"), "local 417 document\n")
     write(os.path.join(h, "dir-continue", "noread.lua"), NOREAD_LUA)
+    write(os.path.join(h, "dir-ignore", "noread-flush.lua"), NOREAD_FLUSH_LUA)
     write(os.path.join(h, "errors", "404.html"), "local 404 document\n")
     for p in POLICIES:
         write(os.path.join(h, "files", "proxy-" + p), "")

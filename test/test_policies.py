@@ -271,6 +271,18 @@ def test_ignore_default_grace_is_longer_than_client_timers(server):
     assert ex.final.json() == {"length": 1000, "expect": None}
 
 
+def test_ignore_response_sent_before_the_body_does_not_wait(server):
+    # The handler's answer is on its way and it never reads: no 100 after
+    # the response, no wait for a body the client never sends.
+    ex = expect_exchange(server.port, "/dir-ignore/noread-flush.lua", BODY,
+                         wait=6)
+    assert ex.final.status == 200 and ex.t_final < 1
+    assert ex.interim is None and not ex.body_sent
+    assert "close" in ex.final.connection()
+    assert ex.conn.closed(2)
+    assert not ex.conn.interims
+
+
 def test_ignore_grace_off_never_sends_100(server):
     ex = expect_exchange(server.port, "/dir-ignore/nograce/echo.cgi", BODY,
                          wait=4)
