@@ -15,6 +15,9 @@ import pyhttpd
 from backend import Backend
 from pyhttpd import write
 
+# Generated configurations, documents and logs, never tests.
+collect_ignore = ["run"]
+
 POLICIES = ("continue", "immediate", "ignore", "reject")
 MPM = os.environ.get("EXPECT_TEST_MPM", "event")
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -57,13 +57,14 @@ TIMEOUT = 10        # seconds for each step of a request
 #    restart that keeps memory.
 #  - the children measured after the run, those of the last graceful
 #    restart, served the last three quarters of the run; those measured
-#    before served the warm-up. Without a leak, prefork children stay
-#    within 1% of that; event children grow with the number of their
-#    threads that served a request, from 9 to 14 MiB each here. A build
-#    that leaks 4 KiB per request exceeds both bounds several times over
-#    (some 10000 requests after the last restart, on 2 CPUs).
+#    before served the warm-up. Without a leak, prefork children grow by
+#    what their allocators keep (2.3 to 3.1 % in all, some 100 to 150 KiB
+#    a child, over four runs here); event children grow with the number
+#    of their threads that served a request, from 9 to 14 MiB each here.
+#    A build that leaks 4 KiB per request exceeds both bounds (some 10000
+#    requests after the last restart, on 2 CPUs: 40 MiB and more).
 PARENT_RSS_SLACK = 256      # KiB
-RSS_GROWTH = {"prefork": 0.03, "event": 0.5}
+RSS_GROWTH = {"prefork": 0.05, "event": 0.5}
 
 CGI = """#!/bin/sh
 # Reads the whole body; answers its length and the Expect field it saw.
