@@ -191,16 +191,6 @@ def test_reject_announces_close_to_clients_of_their_own_spelling(server):
     assert ex.conn.closed()
 
 
-def test_reject_quiet_close_sends_the_fin_with_the_response(server):
-    # libcurl retries on the same connection unless it finds it closed:
-    # the FIN must be there as soon as the 417 is.
-    c = Conn(server.port)
-    c.send(head("POST", "/dir-reject/echo.cgi?fin", length=len(BODY)))
-    resp = c.read_response(timeout=3)
-    assert resp.status == 417 and "close" not in resp.connection()
-    assert c.closed(0.05)
-
-
 def test_reject_leaves_http10_alone(server):
     # RFC 9110: an HTTP/1.0 server MUST ignore the expectation.
     c = Conn(server.port)
