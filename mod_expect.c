@@ -91,8 +91,35 @@
 #include "apr_lib.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
+#include "apr_version.h"
 
 #include "expect_field.h"
+
+/* The oldest release proven (RHEL 8's); MMN 20120211.83 is 2.4.37. */
+#if !AP_MODULE_MAGIC_AT_LEAST(20120211, 83)
+#error "mod_expect needs Apache httpd 2.4.37 or later"
+#endif
+
+/* Before 2.4.49 (MMN 20120211.107, ap_check_request_header()) the core
+ * reads Expect only after the post_read_request hooks: it sets
+ * expecting_100 for "100-continue" (HTTP/1.0 too) and answers any other
+ * expectation with 417 there. From 2.4.49 on, both happen before the
+ * hooks. */
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 107)
+#define EXPECT_CORE_READS_EXPECT_LATE 0
+#else
+#define EXPECT_CORE_READS_EXPECT_LATE 1
+#endif
+
+/* 2.4.49 to 2.4.54 (MMN 20120211.107 to .124): mod_http2 runs the
+ * pre_read_request hooks before the request has its header fields, so
+ * ExpectUnknown cannot take the Expect field of an HTTP/2 request there. */
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 107) \
+    && !AP_MODULE_MAGIC_AT_LEAST(20120211, 125)
+#define EXPECT_H2_FIELD_UNSEEN 1
+#else
+#define EXPECT_H2_FIELD_UNSEEN 0
+#endif
 
 module AP_MODULE_DECLARE_DATA expect_module;
 
@@ -215,12 +242,27 @@ static int expect_take_field;
 #define EXPECT_RECENT_SLOTS 1024
 #define EXPECT_RETRY_WINDOW 5
 
+/* A slot of that table: the high bits of the request's hash (its low bits
+ * chose the slot) and the second it was refused, modulo 4096. */
+#define EXPECT_RECENT_SECONDS 0xfffU
+
+/* The counters: 64-bit from APR 1.7; APR 1.6 (RHEL 8) has 32-bit atomic
+ * operations only, and there they wrap at 2^32. */
+#if APR_VERSION_AT_LEAST(1, 7, 0)
+typedef apr_uint64_t expect_count_t;
+#define expect_count_inc apr_atomic_inc64
+#define expect_count_read apr_atomic_read64
+#else
+typedef apr_uint32_t expect_count_t;
+#define expect_count_inc apr_atomic_inc32
+#define expect_count_read apr_atomic_read32
+#endif
+
 /* Shared by all children and threads, in memory that lives in the
  * process pool: created once, kept across restarts. */
 typedef struct {
-    volatile apr_uint64_t outcomes[EXPECT_OUTCOMES];
-    /* quietly closed rejections: request hash << 32 | second */
-    volatile apr_uint64_t recent[EXPECT_RECENT_SLOTS];
+    volatile expect_count_t outcomes[EXPECT_OUTCOMES];
+    volatile apr_uint32_t recent[EXPECT_RECENT_SLOTS];
 } expect_shared_t;
 
 static expect_shared_t *expect_shared;
@@ -484,16 +526,17 @@ static int expect_refused_again(request_rec *r)
     apr_ssize_t len = APR_HASH_KEY_STRING;
     apr_uint32_t hash = apr_hashfunc_default(key, &len);
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint64_t seen;
+    apr_uint32_t seen;
 
     if (!expect_shared) {
         return 1;
     }
-    seen = apr_atomic_xchg64(&expect_shared->recent[hash
+    seen = apr_atomic_xchg32(&expect_shared->recent[hash
                                                     % EXPECT_RECENT_SLOTS],
-                             (apr_uint64_t)hash << 32 | now);
-    return (apr_uint32_t)(seen >> 32) == hash
-           && now - (apr_uint32_t)seen <= EXPECT_RETRY_WINDOW;
+                             (hash & ~EXPECT_RECENT_SECONDS)
+                             | (now & EXPECT_RECENT_SECONDS));
+    return (seen & ~EXPECT_RECENT_SECONDS) == (hash & ~EXPECT_RECENT_SECONDS)
+           && ((now - seen) & EXPECT_RECENT_SECONDS) <= EXPECT_RETRY_WINDOW;
 }
 
 /* A quiet close lets libcurl retry without Expect. Only for the field as
@@ -727,6 +770,13 @@ static void expect_send_continue(request_rec *r)
     ap_send_interim_response(r, 0);
     r->status = status;
     r->status_line = status_line;
+    if (r->proxyreq != PROXYREQ_NONE
+        || (r->handler && !strncmp(r->handler, "proxy:", 6))) {
+        /* The expectation is met: the backend must not be asked for a
+         * 100 of its own. mod_proxy_http drops the field itself from
+         * 2.4.54 on; before, it forwarded it as it was. */
+        apr_table_unset(r->headers_in, "Expect");
+    }
 }
 
 /* --------------------------------------------------------------------
@@ -842,6 +892,19 @@ static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     }
 }
 
+/* The core sees "Expect: 100-continue": it sends 100 Continue on the
+ * first read of the body. */
+static int expect_core_expects(request_rec *r)
+{
+#if EXPECT_CORE_READS_EXPECT_LATE
+    const char *field = apr_table_get(r->headers_in, "Expect");
+
+    return r->expecting_100 || (field && !strcasecmp(field, "100-continue"));
+#else
+    return r->expecting_100;
+#endif
+}
+
 /* The rest of expect_post_read_request: the request carries an
  * expectation, or the module took its Expect field. */
 static EXPECT_NOINLINE int expect_read_expectation(request_rec *r)
@@ -858,6 +921,10 @@ static EXPECT_NOINLINE int expect_read_expectation(request_rec *r)
             }
         }
     }
+#if EXPECT_CORE_READS_EXPECT_LATE
+    /* What the core is about to decide (the field is final now). */
+    r->expecting_100 = expect_core_expects(r);
+#endif
     if (!r->expecting_100) {
         return DECLINED;
     }
@@ -892,7 +959,8 @@ static EXPECT_NOINLINE int expect_read_expectation(request_rec *r)
 
 static int expect_post_read_request(request_rec *r)
 {
-    if ((!r->expecting_100 && !expect_take_field) || r->main || r->prev) {
+    if ((!expect_core_expects(r) && !expect_take_field) || r->main
+        || r->prev) {
         return DECLINED;
     }
     return expect_read_expectation(r);
@@ -930,6 +998,13 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
         /* The flag was set after our post_read_request. */
         return DECLINED;
     }
+#if EXPECT_CORE_READS_EXPECT_LATE
+    if (req->outcome == EXPECT_OUTCOME_DROPPED) {
+        /* The core set the flag again after post_read_request. */
+        r->expecting_100 = 0;
+        return DECLINED;
+    }
+#endif
     conf = ap_get_module_config(r->per_dir_config, &expect_module);
     req->policy = expect_decide_policy(r);
     req->continue_first = apr_table_get(r->subprocess_env,
@@ -1269,7 +1344,7 @@ static EXPECT_NOINLINE void expect_log_outcome(request_rec *r,
     apr_table_setn(last->subprocess_env, EXPECT_OUTCOME_ENV,
                    expect_outcomes[outcome].value);
     if (expect_shared) {
-        apr_atomic_inc64(&expect_shared->outcomes[outcome]);
+        expect_count_inc(&expect_shared->outcomes[outcome]);
     }
     ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
                   "outcome %s", expect_outcomes[outcome].value);
@@ -1303,7 +1378,7 @@ static int expect_status_hook(request_rec *r, int flags)
                  "</h2>\n<table>\n", r);
     }
     for (i = EXPECT_OUTCOME_CONTINUE; i < EXPECT_OUTCOMES; i++) {
-        apr_uint64_t n = apr_atomic_read64(&expect_shared->outcomes[i]);
+        apr_uint64_t n = expect_count_read(&expect_shared->outcomes[i]);
 
         if (flags & AP_STATUS_SHORT) {
             ap_rprintf(r, "Expect%s: %" APR_UINT64_T_FMT "\n",
@@ -1350,6 +1425,8 @@ static void expect_create_shared(server_rec *s)
 static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
+    server_rec *server;
+
     (void)plog;
     (void)ptemp;
     ap_add_version_component(pconf, "mod_expect/" MOD_EXPECT_VERSION);
@@ -1358,14 +1435,24 @@ static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         expect_create_shared(s);
     }
     expect_take_field = 0;
-    for (; s; s = s->next) {
-        expect_srv_conf *conf = ap_get_module_config(s->module_config,
+    for (server = s; server; server = server->next) {
+        expect_srv_conf *conf = ap_get_module_config(server->module_config,
                                                      &expect_module);
 
         if (conf->unknown != EXPECT_UNSET) {
             expect_take_field = 1;
         }
     }
+#if EXPECT_H2_FIELD_UNSEEN
+    if (expect_take_field && ap_find_linked_module("mod_http2.c")
+        && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, EXPECT_LOG_PREFIX
+                     "ExpectUnknown does not apply to HTTP/2 requests on "
+                     "httpd 2.4.49 to 2.4.54, where mod_http2 hides their "
+                     "header fields from the module: the core refuses their "
+                     "unknown expectations with 417");
+    }
+#endif
     return OK;
 }
 
