@@ -1,4 +1,5 @@
-# mod_expect: build with apxs, test against Debian's apache2.
+# mod_expect: build with apxs, test against the httpd that apxs belongs to
+# (Debian's apache2 by default; `make test APXS=/path/to/apxs` for another).
 
 APXS   ?= apxs
 PYTHON ?= /usr/bin/python3
@@ -13,11 +14,21 @@ FUZZ_CFLAGS   = -g -O1 -Wall -Wextra -Werror \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 .PHONY: all install clean deps test demo fuzz deb test-deb test-asan \
-        test-valgrind load bench test-clients
+        test-valgrind load bench test-clients FORCE
+
+# The suite, the demo and the benchmarks run this apxs's httpd
+# (test/pyhttpd.py): its SBINDIR/TARGET, LIBEXECDIR and MPMs.
+export EXPECT_TEST_APXS := $(APXS)
 
 all: .libs/mod_expect.so
 
-.libs/mod_expect.so: $(SOURCES) expect_field.h
+# Another httpd's apxs given: build again, against its headers.
+APXS_ID := $(APXS) $(shell $(APXS) -q exp_includedir 2>/dev/null)
+build/apxs-id: FORCE
+	@mkdir -p build
+	@echo '$(APXS_ID)' | cmp -s - $@ || echo '$(APXS_ID)' > $@
+
+.libs/mod_expect.so: $(SOURCES) expect_field.h build/apxs-id
 	$(APXS) -c $(WARN) -o mod_expect.la $(SOURCES)
 
 install: all
@@ -69,11 +80,11 @@ ASAN_RUNTIME  = $$($(ASAN_CC) -print-file-name=libclang_rt.asan-$$(uname -m).so)
 ASAN_RUN      = $(CURDIR)/test/run/asan
 ASAN_ENV      = EXPECT_TEST_MODULE=$(CURDIR)/build/asan/mod_expect.so \
     EXPECT_TEST_PRELOAD=$(ASAN_RUNTIME) \
-    ASAN_OPTIONS=log_path=$(ASAN_RUN)/asan:abort_on_error=1:fast_unwind_on_malloc=0 \
+    ASAN_OPTIONS=log_path=$(ASAN_RUN)/asan:abort_on_error=1:fast_unwind_on_malloc=0:allow_user_segv_handler=0 \
     LSAN_OPTIONS=suppressions=$(CURDIR)/test/lsan.supp:print_suppressions=0 \
     UBSAN_OPTIONS=log_path=$(ASAN_RUN)/ubsan:abort_on_error=1:print_stacktrace=1
 
-build/asan/mod_expect.so: $(SOURCES) expect_field.h
+build/asan/mod_expect.so: $(SOURCES) expect_field.h build/apxs-id
 	@mkdir -p build/asan
 	$(ASAN_CC) $(ASAN_CFLAGS) $(shell $(APXS) -q EXTRA_CPPFLAGS) \
 	    -I$(CURDIR) $(shell $(APXS) -q EXTRA_INCLUDES) -o $@ $(SOURCES)

@@ -25,6 +25,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 USER, PASSWORD = "alice", "secret"
 
+# What some tests need of httpd, with the release that brought it.
+PROXY_100 = ((2, 4, 40), "no Proxy100Continue: mod_proxy_http reads the "
+             "body, and so the core sends 100, before it asks the backend")
+TE_CL_CLOSE = ((2, 4, 46), "the core drops the Content-Length beside a "
+               "Transfer-Encoding before any hook and keeps the connection")
+
+
+def skip_before(need):
+    """Skips the test, with the reason, on an httpd older than `need`."""
+    release, why = need
+    too_old = pyhttpd.before(*release)
+    if too_old:
+        pytest.skip("%s: %s" % (too_old, why))
+
 
 def policy_sections(htdocs, backend):
     """A <Directory>, <Location>, <Files>, <If> and .htaccess scope and a

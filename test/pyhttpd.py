@@ -1,7 +1,13 @@
-"""Run Debian's apache2 with a generated configuration and the built module.
+"""Run an installed httpd with a generated configuration and the built module.
 
-Shared by the test suite (conftest.py) and the demo (demo.py).
+The httpd is the one whose apxs built the module (EXPECT_TEST_APXS, which
+the Makefile sets from APXS): its binary, module directory and version come
+from `apxs -q`, so Debian's layout (/usr/sbin/apache2), RHEL's
+(/usr/sbin/httpd, /usr/lib64/httpd/modules) and a source-built prefix are
+alike. Shared by the test suite (conftest.py) and the demo (demo.py).
 """
+import functools
+import grp
 import os
 import re
 import shlex
@@ -11,8 +17,25 @@ import socket
 import subprocess
 import time
 
-APACHE2 = "/usr/sbin/apache2"
-MODULES = "/usr/lib/apache2/modules"
+APXS = os.environ.get("EXPECT_TEST_APXS") or "apxs"
+
+
+def apxs_query(name, default):
+    try:
+        out = subprocess.run([APXS, "-q", name], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True).stdout
+    except OSError:
+        out = ""
+    return out.strip() or default
+
+
+APACHE2 = os.path.join(apxs_query("SBINDIR", "/usr/sbin"),
+                       apxs_query("TARGET", "apache2"))
+MODULES = apxs_query("LIBEXECDIR", "/usr/lib/apache2/modules")
+# Loaded by every configuration here: without one of them, nothing runs.
+BASE_MODULES = ("unixd", "log_config", "logio", "authz_core", "authz_host", "authz_user", "authn_core",
+                "authn_file", "auth_basic", "mime", "alias", "dir",
+                "setenvif", "rewrite", "proxy", "proxy_http")
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The test modes of the Makefile (test-asan, test-valgrind) change how
@@ -66,15 +89,79 @@ def free_port():
         return s.getsockname()[1]
 
 
+@functools.lru_cache(maxsize=None)
+def compiled_in():
+    """The modules built into the httpd binary (httpd -l), e.g. "event"
+    for a source build with a static MPM."""
+    out = subprocess.run([APACHE2, "-l"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True,
+                         env=apache2_env()).stdout
+    return {re.sub(r"^mod_", "", line.strip()[:-2])
+            for line in out.splitlines() if line.strip().endswith(".c")}
+
+
+def shared_module(name):
+    """mod_<name>.so is in the httpd's module directory."""
+    return os.path.exists(os.path.join(MODULES, "mod_%s.so" % name))
+
+
+def unprivileged_group():
+    """Debian's nogroup, or nobody elsewhere (RHEL)."""
+    try:
+        return grp.getgrnam("nogroup").gr_name
+    except KeyError:
+        return "nobody"
+
+
+NOBODY_GROUP = unprivileged_group()
+
+
+def have_module(name):
+    return (shared_module(name)
+            or name.replace("mpm_", "") in compiled_in())
+
+
+def lacks(*names):
+    """A skip reason naming the modules of `names` that the httpd lacks,
+    or None when it has them all."""
+    missing = ["mod_" + n for n in names if not have_module(n)]
+    if not missing:
+        return None
+    return "%s has no %s in %s" % (APACHE2, ", ".join(missing), MODULES)
+
+
+@functools.lru_cache(maxsize=None)
+def version():
+    """The httpd's version, e.g. (2, 4, 37)."""
+    out = subprocess.run([APACHE2, "-v"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True,
+                         env=apache2_env()).stdout
+    found = re.search(r"Apache/(\d+)\.(\d+)\.(\d+)", out)
+    if not found:
+        raise RuntimeError("%s -v printed no version:\n%s" % (APACHE2, out))
+    return tuple(int(n) for n in found.groups())
+
+
+def before(*release):
+    """A skip reason when the httpd is older than `release`, else None."""
+    if version() >= release:
+        return None
+    return "httpd %s, before %s" % (".".join(map(str, version())),
+                                    ".".join(map(str, release)))
+
+
 def base_config(root, mpm, listen, modules=(), cgi=None, expect=True):
     """The part every generated configuration shares; `expect=False`
-    leaves mod_expect out (stock httpd, to compare with)."""
-    user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
+    leaves mod_expect out (stock httpd, to compare with). Of `modules`,
+    those the httpd lacks are left out: the tests that need one skip."""
+    user = ("User nobody\nGroup %s\n" % NOBODY_GROUP
+            if os.geteuid() == 0 else "")
     cgi = cgi or ("cgid" if mpm != "prefork" else "cgi")
-    loads = ["mpm_" + mpm, "authz_core", "authz_host", "authz_user",
-             "authn_core", "authn_file", "auth_basic", "mime", "alias",
-             "dir", cgi, "setenvif", "rewrite", "proxy", "proxy_http"
-             ] + list(modules)
+    needed = ("mpm_" + mpm, cgi) + BASE_MODULES
+    if lacks(*needed):
+        raise RuntimeError("the suite needs modules that are missing: "
+                           + lacks(*needed))
+    loads = [m for m in needed + tuple(modules) if shared_module(m)]
     sock = 'ScriptSock "%s/cgid.sock"\n' % root if cgi == "cgid" else ""
     lines = ["LoadModule %s_module %s/mod_%s.so" % (m, MODULES, m)
              for m in loads]

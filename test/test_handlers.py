@@ -36,7 +36,7 @@ elif pyhttpd.PRELOAD:
     NO_MOD_PHP = "mod_php loads PHP extensions with RTLD_DEEPBIND, which " \
                  "the sanitizer runtime refuses"
 elif not LIBPHP:
-    NO_MOD_PHP = "libapache2-mod-php is not installed"
+    NO_MOD_PHP = "no libphp*.so (libapache2-mod-php) in " + pyhttpd.MODULES
 else:
     NO_MOD_PHP = None
 
@@ -118,18 +118,26 @@ AddHandler cgi-script .cgi
 AddHandler lua-script .lua
 AddHandler wsgi-script .wsgi
 AddOutputFilter INCLUDES .shtml
-Action digest-action /cgi/digest.cgi virtual
-DavLockDB "{root}/davlock/db"
-PerlSwitches -I{root}/perl
-PerlModule ExpectDigest
+<IfModule actions_module>
+    Action digest-action /cgi/digest.cgi virtual
+</IfModule>
+<IfModule dav_fs_module>
+    DavLockDB "{root}/davlock/db"
+</IfModule>
+<IfModule perl_module>
+    PerlSwitches -I{root}/perl
+    PerlModule ExpectDigest
+</IfModule>
 <Directory "{h}">
     Options +ExecCGI +Includes
     AllowOverride None
     Require all granted
 </Directory>
-<LocationMatch "^/[a-z]+/dav/">
-    Dav On
-</LocationMatch>
+<IfModule dav_module>
+    <LocationMatch "^/[a-z]+/dav/">
+        Dav On
+    </LocationMatch>
+</IfModule>
 <LocationMatch "/reflector$">
     SetHandler reflector
 </LocationMatch>
@@ -140,7 +148,9 @@ PerlModule ExpectDigest
 <LocationMatch "/sed$">
     SetHandler reflector
     SetInputFilter sed
-    InputSed "s/a/b/g"
+    <IfModule sed_module>
+        InputSed "s/a/b/g"
+    </IfModule>
 </LocationMatch>
 <LocationMatch "/deflate\\.cgi$">
     SetInputFilter DEFLATE
@@ -148,20 +158,24 @@ PerlModule ExpectDigest
 <LocationMatch "/limited/">
     LimitRequestBody 1000
 </LocationMatch>
-<LocationMatch "/kept\\.shtml$">
-    KeptBodySize 100000
-</LocationMatch>
+<IfModule request_module>
+    <LocationMatch "/kept\\.shtml$">
+        KeptBodySize 100000
+    </LocationMatch>
+</IfModule>
 <LocationMatch "^/[a-z]+/action$">
     SetHandler digest-action
 </LocationMatch>
-<LocationMatch "/perl$">
-    SetHandler perl-script
-    PerlResponseHandler ExpectDigest
-</LocationMatch>
-<LocationMatch "/perl-partial$">
-    SetHandler perl-script
-    PerlResponseHandler ExpectDigest::partial
-</LocationMatch>
+<IfModule perl_module>
+    <LocationMatch "/perl$">
+        SetHandler perl-script
+        PerlResponseHandler ExpectDigest
+    </LocationMatch>
+    <LocationMatch "/perl-partial$">
+        SetHandler perl-script
+        PerlResponseHandler ExpectDigest::partial
+    </LocationMatch>
+</IfModule>
 <LocationMatch "/fpm\\.php$">
     SetHandler "proxy:fcgi://127.0.0.1:{fpm}"
 </LocationMatch>
@@ -216,14 +230,14 @@ def kept(resp):
 
 class Handler:
     """How to reach one handler, and how it tells what it read."""
-    def __init__(self, name, path, seen, transform=None, encode=None,
-                 method="POST", needs=None, body=BODY):
+    def __init__(self, name, path, seen, modules=(), transform=None,
+                 encode=None, method="POST", body=BODY):
         self.name, self.path, self.seen = name, path, seen
+        self.modules = modules      # the httpd modules it needs
         self.body = body
         self.transform = transform or (lambda b: b)
         self.encode = encode
         self.method = method
-        self.needs = needs
 
     def expected(self):
         data = self.transform(self.body)
@@ -231,30 +245,32 @@ class Handler:
 
 
 HANDLERS = [
-    Handler("reflector", "reflector", reflected),
-    Handler("buffer", "buffer", reflected),
-    Handler("sed", "sed", reflected,
+    Handler("reflector", "reflector", reflected, ("reflector",)),
+    Handler("buffer", "buffer", reflected, ("reflector", "buffer")),
+    Handler("sed", "sed", reflected, ("reflector", "sed"),
             transform=lambda b: b.replace(b"a", b"b"), body=TEXT),
-    Handler("deflate", "deflate.cgi", said, encode="gzip"),
-    Handler("kept-body-ssi", "kept.shtml", kept),
-    Handler("dav-put", "dav/{id}.bin", on_disk, method="PUT"),
-    Handler("actions", "action", said),
-    Handler("lua", "digest.lua", said),
+    Handler("deflate", "deflate.cgi", said, ("deflate",), encode="gzip"),
+    Handler("kept-body-ssi", "kept.shtml", kept, ("include", "request")),
+    Handler("dav-put", "dav/{id}.bin", on_disk, ("dav", "dav_fs"),
+            method="PUT"),
+    Handler("actions", "action", said, ("actions",)),
+    Handler("lua", "digest.lua", said, ("lua",)),
     Handler("cgi", "digest.cgi", said),
     Handler("proxy-http", "proxy", proxied),
-    Handler("proxy-fcgi-php-fpm", "fpm.php", said, needs="php-fpm"),
-    Handler("mod-php", "mod.php", said, needs="mod_php"),
-    Handler("mod-wsgi", "digest.wsgi", said),
-    Handler("mod-perl", "perl", said),
-    Handler("mod-perl-partial", "perl-partial", said,
+    Handler("proxy-fcgi-php-fpm", "fpm.php", said,
+            ("proxy_fcgi", "php-fpm")),
+    Handler("mod-php", "mod.php", said, ("php",)),
+    Handler("mod-wsgi", "digest.wsgi", said, ("wsgi",)),
+    Handler("mod-perl", "perl", said, ("perl",)),
+    Handler("mod-perl-partial", "perl-partial", said, ("perl",),
             transform=lambda b: b[:100]),
 ]
 
-# Handlers that never read the body, and what they answer.
+# Handlers that never read the body, what they answer, what they need.
 NOT_READING = [
-    ("static", "static.txt", 200),
-    ("missing", "missing.txt", 404),
-    ("ssi-without-kept-body", "plain.shtml", 200),
+    ("static", "static.txt", 200, ()),
+    ("missing", "missing.txt", 404, ()),
+    ("ssi-without-kept-body", "plain.shtml", 200, ("include",)),
 ]
 
 
@@ -263,7 +279,7 @@ class PhpFpm:
     def __init__(self, root):
         self.port = pyhttpd.free_port()
         conf = os.path.join(root, "php-fpm.conf")
-        user = ("user = nobody\ngroup = nogroup\n"
+        user = ("user = nobody\ngroup = %s\n" % pyhttpd.NOBODY_GROUP
                 if os.geteuid() == 0 else "")
         write(conf, "[global]\nerror_log = {r}/php-fpm.log\n"
                     "daemonize = no\n[www]\nlisten = 127.0.0.1:{p}\n"
@@ -330,7 +346,7 @@ def make_site(name, with_module, fpm, backend):
     conf += ("LogLevel info expect:trace2\n"
              'CustomLog "%s/outcome.log" "%%{EXPECT_OUTCOME}e %%U%%q"\n'
              % root) if with_module else ""
-    conf += CONFIG.format(h=h, root=root, fpm=fpm.port,
+    conf += CONFIG.format(h=h, root=root, fpm=fpm.port if fpm else 9,
                           php="" if NO_MOD_PHP else MOD_PHP,
                           policies=policies)
     httpd = pyhttpd.Httpd(root, conf, (port,))
@@ -343,7 +359,7 @@ def sites():
     """(with the module, stock httpd), sharing one php-fpm and backend."""
     root = os.path.join(pyhttpd.TOP, "test", "run", MPM + "-fpm")
     pyhttpd.prepare_root(root)
-    fpm = PhpFpm(root)
+    fpm = PhpFpm(root) if PHP_FPM else None
     backend = Backend(delay=0.2, digest=True)
     made = []
     try:
@@ -353,16 +369,22 @@ def sites():
     finally:
         for site in made:
             site.httpd.stop()
-        fpm.stop()
+        if fpm:
+            fpm.stop()
         backend.stop()
     for site in made:
         crashes = site.httpd.crashes()
         assert not crashes, "child crashes:\n" + "\n".join(crashes)
 
 
-def skip_unless_available(handler):
-    if handler.needs == "mod_php" and NO_MOD_PHP:
+def skip_unless_available(modules):
+    if "php" in modules and NO_MOD_PHP:
         pytest.skip(NO_MOD_PHP)
+    if "php-fpm" in modules and not PHP_FPM:
+        pytest.skip("no /usr/sbin/php-fpm* (php-fpm)")
+    modules = [m for m in modules if m not in ("php", "php-fpm")]
+    if pyhttpd.lacks(*modules):
+        pytest.skip(pyhttpd.lacks(*modules))
 
 
 def send(site, handler, policy, expect):
@@ -409,7 +431,7 @@ def outcome(site, path, timeout=3):
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("handler", HANDLERS, ids=[h.name for h in HANDLERS])
 def test_reading_handler(sites, handler, policy, expect):
-    skip_unless_available(handler)
+    skip_unless_available(handler.modules)
     module, stock = sites
     _, stock_resp, stock_path = send(stock, handler, policy, expect)
     assert stock_resp.status in (200, 201)
@@ -432,10 +454,11 @@ def test_reading_handler(sites, handler, policy, expect):
 
 
 @pytest.mark.parametrize("policy", ["continue", "ignore"])
-@pytest.mark.parametrize("name,path,status", NOT_READING,
-                         ids=[n for n, _, _ in NOT_READING])
+@pytest.mark.parametrize("name,path,status,modules", NOT_READING,
+                         ids=[n for n, _, _, _ in NOT_READING])
 def test_handler_that_never_reads_costs_no_upload(sites, name, path, status,
-                                                  policy):
+                                                  modules, policy):
+    skip_unless_available(modules)
     module, stock = sites
     # Stock httpd asks for the body (100 Continue) and throws it away.
     ex = expect_exchange(stock.port, "/%s/%s" % (policy, path), BODY,
@@ -455,6 +478,7 @@ def test_handler_that_never_reads_costs_no_upload(sites, name, path, status,
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("path", ["limited/static.txt", "limited/reflector"])
 def test_limit_request_body_answers_413(sites, policy, path):
+    skip_unless_available(("reflector",) if "reflector" in path else ())
     # The declared length is over LimitRequestBody: the core answers 413
     # at once, without asking for the body, with the module as without.
     module, stock = sites
@@ -471,6 +495,7 @@ def test_limit_request_body_answers_413(sites, policy, path):
 
 @pytest.mark.parametrize("policy", POLICIES)
 def test_kept_body_over_its_size(sites, policy):
+    skip_unless_available(("include", "request"))
     # mod_request keeps at most KeptBodySize bytes: 413, as on stock
     # httpd, and no child crashes (the fixture scans the error logs).
     body = BODY * 8

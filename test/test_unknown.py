@@ -104,6 +104,20 @@ def test_requests_without_expect_are_untouched(strict):
     assert not c.interims
 
 
+# 2.4.49 to 2.4.54: mod_http2 runs pre_read_request before the request has
+# its header fields; the module says so at startup.
+H2_FIELD_UNSEEN = ("httpd %d.%d.%d: mod_http2 hides the header fields from "
+                   "pre_read_request" % pyhttpd.version()
+                   if (2, 4, 49) <= pyhttpd.version() <= (2, 4, 54) else None)
+
+
+def test_h2_limit_said_at_startup(strict):
+    warning = "ExpectUnknown does not apply to HTTP/2 requests"
+    # The strict server loads mod_http2 where it is active.
+    assert (warning in strict.log_since(0)) == (bool(H2_FIELD_UNSEEN)
+                                                and MPM != "prefork")
+
+
 @pytest.mark.skipif(MPM == "prefork", reason="mod_http2 is inactive under "
                                              "prefork")
 @pytest.mark.parametrize("authority,expect,statuses", [
@@ -113,6 +127,8 @@ def test_requests_without_expect_are_untouched(strict):
     ("ignore.test", "y 100-continue", ["417"]),
 ])
 def test_h2(strict, tmp_path, authority, expect, statuses):
+    if H2_FIELD_UNSEEN:
+        pytest.skip(H2_FIELD_UNSEEN)
     body = tmp_path / "body"
     body.write_bytes(b"x" * 100)
     out = subprocess.run(
