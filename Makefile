@@ -173,14 +173,14 @@ test-deb: deb
 test-clients: deps
 	@sh test/install-client-deps
 	$(MAKE) all
-	EXPECT_TEST_MPM=event $(PYTHON) -m pytest -q -p no:cacheprovider \
-	    test/clients/matrix.py
+	EXPECT_TEST_MPM=event PYTHONPATH=test $(PYTHON) -m pytest -q \
+	    -p no:cacheprovider test/clients/matrix.py
 
 # The measurements of BENCHMARKS.md, which it writes anew (about 5
 # minutes); not part of the tests.
 bench: deps
 	$(MAKE) all
-	$(PYTHON) bench/bench.py
+	PYTHONPATH=test $(PYTHON) bench/bench.py
 
 demo: deps
 	$(MAKE) all

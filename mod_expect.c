@@ -23,8 +23,22 @@
  *                               handlers, CGI and proxied backends
  *   ExpectPolicy reject         417 Expectation Failed before any body
  *                               byte is read
- *   ExpectAnnounceClose On|Off  whether that 417 says "Connection: close"
- *                               (default Off: libcurl then retries)
+ *   ExpectIgnoreGrace secs|off  how long "ignore" waits for a body a
+ *                               handler reads before it sends 100 after all
+ *                               (default 3)
+ *   ExpectAnnounceClose On|Off  whether the 417 of "reject" says
+ *                               "Connection: close" (default Off: libcurl
+ *                               then retries without Expect)
+ *   ExpectUnknown reject|ignore server and virtual host: what to do with
+ *                               expectations other than 100-continue; set
+ *                               anywhere, the module parses every Expect
+ *                               field itself (expect_field.c)
+ *
+ * The environment variable "expect-policy" (SetEnvIf, or RewriteRule
+ * [E=...] in server context) overrides ExpectPolicy per request;
+ * "expect-100-first" (BrowserMatch) sends a 100 before any final response
+ * to clients that hang without one. EXPECT_OUTCOME tells the access log
+ * what became of the expectation.
  *
  * No body is ever lost: whatever reads the body reads all of it. The body
  * is left unread (no 100, the connection closed after the response) only
@@ -32,9 +46,6 @@
  * filter of the request's own may consume what the core's default handler
  * discards. The module never reads the connection's keep-alive state as a
  * signal; handlers (mod_reflector) take AP_CONN_CLOSE as "do not read".
- *
- * The environment variable "expect-policy" (SetEnvIf, or RewriteRule
- * [E=...] in server context) overrides the directive per request.
  *
  * Example:
  *
@@ -48,30 +59,57 @@
  *       ErrorDocument 417 "Send the body without Expect: 100-continue"
  *   </Directory>
  *
- * The request's journey (hooks in the order httpd runs them):
+ * Every hook and filter, in the order a request meets them:
  *
- *   post_read_request  an expectation only stands for HTTP/1.1+ requests
- *                      with content; drop the others (RFC 9110 10.1.1)
- *   header_parser      first hook that sees <Directory>, <Location>, <If>
- *                      and .htaccess merged: decide the policy; reject or
- *                      ignore before anything reads the body; watch the
- *                      body (EXPECT_BODY), again after internal redirects
- *   fixups             access control has passed: "immediate" sends 100;
- *                      "continue" leaves the 100 to the handler's first
- *                      read; a local ErrorDocument leaves the body unread
- *   handler            just before the core's default handler, which only
- *                      discards the body: leave it unread, unless an input
- *                      filter of the request may consume it
- *   EXPECT_BODY        input filter above HTTP_IN: marks the first read,
- *                      ends every read of a body left unread; under
- *                      "ignore", asks for the body after ExpectIgnoreGrace
- *   EXPECT_RESPONSE    output filter above HTTP_HEADER: 100 before the
- *                      final response (expect-100-first); under "ignore",
- *                      close when the response starts before the body
- *   insert_error_filter  an error response: leave the body unread
- *   EXPECT_QUIET_CLOSE, EXPECT_FIN  a 417 without "Connection: close",
- *                      written with the FIN in the same segment
- *   log_transaction    EXPECT_OUTCOME for the access log
+ *   pre_read_request    only where some server sets ExpectUnknown (the
+ *                       directive registers it): adds EXPECT_HEAD, or on
+ *                       HTTP/2 takes Expect from the header table
+ *   EXPECT_HEAD         input filter under the core's header parser:
+ *                       keeps the Expect lines aside; gone after the head
+ *   post_read_request   an expectation only stands for HTTP/1.1+ requests
+ *                       with content (RFC 9110 10.1.1); judges the field
+ *                       kept from the core; server config only
+ *   header_parser       the first hook with <Directory>, <Location>, <If>
+ *                       and .htaccess merged: decides the policy, rejects
+ *                       or ignores before anything reads the body; after
+ *                       an internal redirect, watches the body again, or
+ *                       for a local ErrorDocument leaves it unread
+ *   fixups              access control has passed: "immediate" sends 100
+ *   handler             just before the core's default handler, which
+ *                       only discards the body: leave it unread, unless
+ *                       an input filter of the request may consume it
+ *   EXPECT_BODY         input filter above HTTP_IN: marks the first read,
+ *                       ends every read of a body left unread; under
+ *                       "ignore", sends the 100 after ExpectIgnoreGrace
+ *   insert_error_filter an error response while the body is pending
+ *   EXPECT_RESPONSE     output filter above HTTP_HEADER: a 100 before the
+ *                       final response (expect-100-first); under
+ *                       "ignore", close when the response starts before
+ *                       the body; at the end, EXPECT_OUTCOME
+ *   EXPECT_QUIET_CLOSE  the 417 of "reject" without "Connection: close"
+ *   EXPECT_FIN          ... written with the FIN in the same segment
+ *   request pool cleanup  counts the outcome (server-status)
+ *   post_config, status_hook  the shared counters
+ *
+ * What the module relies on in httpd's core:
+ *
+ *   r->expecting_100    set for "Expect: 100-continue"; from 2.4.49 before
+ *                       the post_read_request hooks, before that after
+ *                       them (EXPECT_CORE_READS_EXPECT_LATE); cleared when
+ *                       the 100 goes out
+ *   HTTP_IN             sends 100 on the first blocking read of the body,
+ *                       unless the status is an error; ap_set_keepalive()
+ *                       closes a connection whose 100 is still pending
+ *   ap_send_interim_response()  before 2.4.48 writes r->status_line as it
+ *                       is (expect_send_continue() sets it)
+ *   the 417 of the core for unknown expectations: from 2.4.49 before the
+ *                       post_read_request hooks, before that after them
+ *   mod_proxy_http      Proxy100Continue from 2.4.40; before 2.4.54 it
+ *                       forwards Expect after httpd's own 100
+ *   mod_http2           2.4.49 to 2.4.54 run pre_read_request before the
+ *                       header fields exist (EXPECT_H2_FIELD_UNSEEN)
+ *   core_dir_config and core_request_config (http_core.h): whether an
+ *                       ErrorDocument 417 applies; no unpublished API
  */
 
 #include "httpd.h"
@@ -125,21 +163,15 @@ module AP_MODULE_DECLARE_DATA expect_module;
 
 #define MOD_EXPECT_VERSION "1.0.0"
 
-#define EXPECT_LOG_PREFIX "mod_expect: "
+/* Each message starts with a stable tag of the module's own, as httpd's
+ * APLOGNO() gives its own ("AHnnnnn"): the README's log table and the
+ * tests name messages by it. */
+#define EXPECT_LOGNO(n) "mod_expect: EX" #n ": "
+
 #define EXPECT_POLICY_ENV "expect-policy"
 #define EXPECT_100_FIRST_ENV "expect-100-first"
 #define EXPECT_OUTCOME_ENV "EXPECT_OUTCOME"
 #define EXPECT_POLICY_KEYWORDS "continue|immediate|ignore|reject"
-
-typedef enum {
-    EXPECT_POLICY_UNSET = 0,
-    EXPECT_POLICY_CONTINUE,
-    EXPECT_POLICY_IMMEDIATE,
-    EXPECT_POLICY_IGNORE,
-    EXPECT_POLICY_REJECT
-} expect_policy_e;
-
-#define EXPECT_POLICY_DEFAULT EXPECT_POLICY_CONTINUE
 
 #define EXPECT_UNSET -1
 
@@ -159,6 +191,20 @@ typedef enum {
 #define EXPECT_NOINLINE
 #endif
 
+/* --------------------------------------------------------------------
+ * Configuration
+ */
+
+typedef enum {
+    EXPECT_POLICY_UNSET = 0,
+    EXPECT_POLICY_CONTINUE,
+    EXPECT_POLICY_IMMEDIATE,
+    EXPECT_POLICY_IGNORE,
+    EXPECT_POLICY_REJECT
+} expect_policy_e;
+
+#define EXPECT_POLICY_DEFAULT EXPECT_POLICY_CONTINUE
+
 typedef enum {
     EXPECT_UNKNOWN_REJECT = 0,
     EXPECT_UNKNOWN_IGNORE
@@ -174,111 +220,12 @@ typedef struct {
     apr_interval_time_t ignore_grace;   /* EXPECT_UNSET, or 0: never */
 } expect_dir_conf;
 
-/* What became of an expectation: EXPECT_OUTCOME and the counters. */
-typedef enum {
-    EXPECT_OUTCOME_PENDING = 0, /* the core's 100 decides: continue/unread */
-    EXPECT_OUTCOME_CONTINUE,
-    EXPECT_OUTCOME_IMMEDIATE,
-    EXPECT_OUTCOME_IGNORED,
-    EXPECT_OUTCOME_REJECTED,
-    EXPECT_OUTCOME_UNREAD,
-    EXPECT_OUTCOME_DROPPED,
-    EXPECT_OUTCOME_UNKNOWN_IGNORED,
-    EXPECT_OUTCOME_UNKNOWN_REJECTED,
-    EXPECT_OUTCOME_INVALID,
-    EXPECT_OUTCOMES
-} expect_outcome_e;
-
-/* EXPECT_OUTCOME values, and the server-status names after "Expect". */
-static const struct {
-    const char *value;
-    const char *counter;
-} expect_outcomes[EXPECT_OUTCOMES] = {
-    { NULL, NULL },
-    { "continue", "Continue" },
-    { "immediate", "Immediate" },
-    { "ignored", "Ignored" },
-    { "rejected", "Rejected" },
-    { "unread", "Unread" },
-    { "dropped", "Dropped" },
-    { "unknown-ignored", "UnknownIgnored" },
-    { "unknown-rejected", "UnknownRejected" },
-    { "invalid", "Invalid" }
-};
-
-/* Per request, only for requests that arrived with an expectation, or
- * whose Expect field the module takes from the core's sight. */
-typedef struct {
-    expect_policy_e policy;     /* UNSET until header_parser decides */
-    expect_outcome_e outcome;
-    char *field;                /* the Expect field taken, lines joined */
-    apr_size_t field_len;
-    int field_folded;           /* continued by an obs-fold line */
-    int field_too_long;         /* over LimitRequestFieldSize */
-    int body_read;              /* a read of the body reached the core */
-    int body_unread;            /* the body is left unread: every read of
-                                 * it ends at once, and so does the
-                                 * connection after the response */
-    int continue_first;         /* expect-100-first: a 100 Continue goes
-                                 * before any final response */
-    int response_started;       /* the final response has begun */
-    apr_interval_time_t ignore_grace;
-} expect_req_t;
-
-/* The HTTP/1.x request head, line by line, as ap_rgetline() reads it. */
-typedef struct {
-    expect_req_t *req;
-    int lines;                  /* non-empty lines so far */
-    int line_open;              /* the last read ended inside a line */
-    int in_field;               /* that line is an Expect line */
-} expect_head_ctx;
-
 /* Some server sets ExpectUnknown: the module parses the Expect field
- * itself, taken before the core refuses or joins it (post_config). */
+ * itself, taken before the core refuses or joins it. Set, with the
+ * pre_read_request hook, while the configuration is read. */
 static int expect_take_field;
 
-/* Rejections remembered to tell a client's retry from a loop, and how
- * long a retry takes at most (seconds). */
-#define EXPECT_RECENT_SLOTS 1024
-#define EXPECT_RETRY_WINDOW 5
-
-/* A slot of that table: the high bits of the request's hash (its low bits
- * chose the slot) and the second it was refused, modulo 4096. */
-#define EXPECT_RECENT_SECONDS 0xfffU
-
-/* The counters: 64-bit from APR 1.7; APR 1.6 (RHEL 8) has 32-bit atomic
- * operations only, and there they wrap at 2^32. */
-#if APR_VERSION_AT_LEAST(1, 7, 0)
-typedef apr_uint64_t expect_count_t;
-#define expect_count_inc apr_atomic_inc64
-#define expect_count_read apr_atomic_read64
-#else
-typedef apr_uint32_t expect_count_t;
-#define expect_count_inc apr_atomic_inc32
-#define expect_count_read apr_atomic_read32
-#endif
-
-/* Shared by all children and threads, in memory that lives in the
- * process pool: created once, kept across restarts. */
-typedef struct {
-    volatile expect_count_t outcomes[EXPECT_OUTCOMES];
-    volatile apr_uint32_t recent[EXPECT_RECENT_SLOTS];
-} expect_shared_t;
-
-static expect_shared_t *expect_shared;
-
-static ap_filter_rec_t *expect_quiet_close_handle;
-static ap_filter_rec_t *expect_fin_handle;
-
-/* mod_ssl's, when loaded: TLS connections keep the lingering close. */
-static APR_OPTIONAL_FN_TYPE(ssl_is_https) *expect_is_https;
-static ap_filter_rec_t *expect_head_handle;
-static ap_filter_rec_t *expect_body_handle;
-static ap_filter_rec_t *expect_response_handle;
-
-/* --------------------------------------------------------------------
- * Configuration
- */
+static void expect_pre_read_request(request_rec *r, conn_rec *c);
 
 static void *expect_create_dir_conf(apr_pool_t *p, char *dummy)
 {
@@ -369,7 +316,7 @@ static const char *expect_set_policy(cmd_parms *cmd, void *dconf,
     }
     conf->policy = expect_parse_policy(arg);
     if (conf->policy == EXPECT_POLICY_UNSET) {
-        return apr_psprintf(cmd->pool, "%s must be one of "
+        return apr_psprintf(cmd->temp_pool, "%s must be one of "
                             EXPECT_POLICY_KEYWORDS ", not '%s'",
                             cmd->cmd->name, arg);
     }
@@ -409,11 +356,19 @@ static const char *expect_set_ignore_grace(cmd_parms *cmd, void *dconf,
         conf->ignore_grace = apr_time_from_sec(atoi(arg));
     }
     else {
-        return apr_psprintf(cmd->pool, "%s must be a number of seconds "
-                            "from 0 to %d, or off, not '%s'",
+        return apr_psprintf(cmd->temp_pool, "%s must be a number of "
+                            "seconds from 0 to %d, or off, not '%s'",
                             cmd->cmd->name, EXPECT_IGNORE_GRACE_MAX, arg);
     }
     return NULL;
+}
+
+/* The configuration is gone (a restart), and with it every hook. */
+static apr_status_t expect_forget_field(void *unused)
+{
+    (void)unused;
+    expect_take_field = 0;
+    return APR_SUCCESS;
 }
 
 static const char *expect_set_unknown(cmd_parms *cmd, void *dconf,
@@ -423,13 +378,6 @@ static const char *expect_set_unknown(cmd_parms *cmd, void *dconf,
                                                  &expect_module);
 
     (void)dconf;
-    /* Decided before any per-directory configuration is known. */
-    if (cmd->path) {
-        return apr_pstrcat(cmd->pool, cmd->cmd->name, " is allowed in the "
-                           "server config and <VirtualHost> only, not in "
-                           "<Directory>, <Location>, <Files>, <If> or "
-                           ".htaccess", NULL);
-    }
     if (!strcasecmp(arg, "reject")) {
         conf->unknown = EXPECT_UNKNOWN_REJECT;
     }
@@ -437,15 +385,80 @@ static const char *expect_set_unknown(cmd_parms *cmd, void *dconf,
         conf->unknown = EXPECT_UNKNOWN_IGNORE;
     }
     else {
-        return apr_psprintf(cmd->pool, "%s must be one of reject|ignore, "
-                            "not '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->temp_pool, "%s must be one of "
+                            "reject|ignore, not '%s'", cmd->cmd->name, arg);
+    }
+    if (!expect_take_field) {
+        /* Only servers that ask for it pay for a hook on every request.
+         * httpd sorts the hooks again once the configuration is read
+         * (main.c: "ap_process_config_tree may have add[ed] ... hooks"),
+         * and deregisters them all when pconf is cleared. Before the core
+         * looks at Expect. */
+        ap_hook_pre_read_request(expect_pre_read_request, NULL, NULL,
+                                 APR_HOOK_MIDDLE);
+        apr_pool_pre_cleanup_register(cmd->pool, NULL, expect_forget_field);
+        expect_take_field = 1;
     }
     return NULL;
 }
 
 /* --------------------------------------------------------------------
- * Decisions
+ * The request record
  */
+
+/* What became of an expectation: EXPECT_OUTCOME and the counters. */
+typedef enum {
+    EXPECT_OUTCOME_PENDING = 0, /* the core's 100 decides: continue/unread */
+    EXPECT_OUTCOME_CONTINUE,
+    EXPECT_OUTCOME_IMMEDIATE,
+    EXPECT_OUTCOME_IGNORED,
+    EXPECT_OUTCOME_REJECTED,
+    EXPECT_OUTCOME_UNREAD,
+    EXPECT_OUTCOME_DROPPED,
+    EXPECT_OUTCOME_UNKNOWN_IGNORED,
+    EXPECT_OUTCOME_UNKNOWN_REJECTED,
+    EXPECT_OUTCOME_INVALID,
+    EXPECT_OUTCOMES
+} expect_outcome_e;
+
+/* EXPECT_OUTCOME values, and the server-status names after "Expect". */
+static const struct {
+    const char *value;
+    const char *counter;
+} expect_outcomes[EXPECT_OUTCOMES] = {
+    { NULL, NULL },             /* pending: known at the end */
+    { "continue", "Continue" },
+    { "immediate", "Immediate" },
+    { "ignored", "Ignored" },
+    { "rejected", "Rejected" },
+    { "unread", "Unread" },
+    { "dropped", "Dropped" },
+    { "unknown-ignored", "UnknownIgnored" },
+    { "unknown-rejected", "UnknownRejected" },
+    { "invalid", "Invalid" }
+};
+
+/* Per request, only for requests that arrived with an expectation, or
+ * whose Expect field the module takes from the core's sight. It belongs
+ * to the request that arrived, also after an internal redirect. */
+typedef struct {
+    expect_policy_e policy;     /* UNSET until header_parser decides */
+    expect_outcome_e outcome;
+    char *field;                /* the Expect field taken, lines joined */
+    apr_size_t field_len;
+    int field_folded;           /* continued by an obs-fold line */
+    int field_too_long;         /* over LimitRequestFieldSize */
+    int body_read;              /* a read of the body reached the core */
+    int body_unread;            /* the body is left unread: every read of
+                                 * it ends at once, and so does the
+                                 * connection after the response */
+    int continue_first;         /* expect-100-first: a 100 Continue goes
+                                 * before any final response */
+    int response_started;       /* the final response has begun */
+    apr_interval_time_t ignore_grace;
+} expect_req_t;
+
+static apr_status_t expect_count_outcome(void *data);
 
 /* The request that arrived; an internal redirect (a local-URL
  * ErrorDocument) has a request_rec of its own. */
@@ -457,285 +470,113 @@ static request_rec *expect_original(request_rec *r)
     return r;
 }
 
-/* The directive, unless the request's "expect-policy" variable says
- * otherwise. */
-static expect_policy_e expect_decide_policy(request_rec *r)
-{
-    expect_dir_conf *conf = ap_get_module_config(r->per_dir_config,
-                                                 &expect_module);
-    const char *env = apr_table_get(r->subprocess_env, EXPECT_POLICY_ENV);
-
-    if (env) {
-        expect_policy_e policy = expect_parse_policy(env);
-
-        if (policy != EXPECT_POLICY_UNSET) {
-            return policy;
-        }
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
-                      "ignoring environment variable " EXPECT_POLICY_ENV
-                      "=%s: must be one of " EXPECT_POLICY_KEYWORDS, env);
-    }
-    return conf->policy == EXPECT_POLICY_UNSET ? EXPECT_POLICY_DEFAULT
-                                               : conf->policy;
-}
-
-static int expect_has_content(request_rec *r)
-{
-    const char *cl;
-
-    if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
-        return 1;
-    }
-    cl = apr_table_get(r->headers_in, "Content-Length");
-    /* The core has already refused invalid lengths with 400. */
-    return cl && apr_atoi64(cl) > 0;
-}
-
-/* The declared length is over LimitRequestBody: the core answers 413 on
- * the first read, before any 100 Continue. */
-static int expect_over_limit(request_rec *r)
-{
-    apr_off_t limit = ap_get_limit_req_body(r);
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-
-    return limit && cl && apr_atoi64(cl) > limit;
-}
-
-/* An input filter of the request's own sits above the module's. */
-static int expect_body_filtered(request_rec *r)
-{
-    ap_filter_t *f;
-
-    for (f = r->input_filters; f && f != r->proto_input_filters;
-         f = f->next) {
-        if (f->frec != expect_body_handle) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* The same client sent the same request (method, URL, length) within
- * the last EXPECT_RETRY_WINDOW seconds, and it was refused quietly too. */
-static int expect_refused_again(request_rec *r)
-{
-    const char *key = apr_pstrcat(r->pool, r->connection->client_ip, " ",
-                                  r->method, " ", r->unparsed_uri, " ",
-                                  apr_table_get(r->headers_in,
-                                                "Content-Length"), NULL);
-    apr_ssize_t len = APR_HASH_KEY_STRING;
-    apr_uint32_t hash = apr_hashfunc_default(key, &len);
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint32_t seen;
-
-    if (!expect_shared) {
-        return 1;
-    }
-    seen = apr_atomic_xchg32(&expect_shared->recent[hash
-                                                    % EXPECT_RECENT_SLOTS],
-                             (hash & ~EXPECT_RECENT_SECONDS)
-                             | (now & EXPECT_RECENT_SECONDS));
-    return (seen & ~EXPECT_RECENT_SECONDS) == (hash & ~EXPECT_RECENT_SECONDS)
-           && ((now - seen) & EXPECT_RECENT_SECONDS) <= EXPECT_RETRY_WINDOW;
-}
-
-/* A quiet close lets libcurl retry without Expect. Only for the field as
- * libcurl writes it ("100-continue"): Guzzle writes "100-Continue" as a
- * header of its own, which libcurl would send again and again. Not when
- * the close would be announced anyway, nor towards a keep-alive client (it
- * would be told "Keep-Alive") or a proxy (mod_proxy_http, for one, would go
- * on sending the body on a connection it believes open), nor to a client
- * that needs a 100 first, nor when the retry came with Expect again. */
-static int expect_quiet_close(request_rec *orig, request_rec *r,
-                              expect_req_t *req)
-{
-    expect_dir_conf *conf = ap_get_module_config(orig->per_dir_config,
-                                                 &expect_module);
-    const char *field = req->field ? req->field
-                                   : apr_table_get(orig->headers_in, "Expect");
-
-    return conf->announce_close != 1
-           && field && !strcmp(field, "100-continue")
-           && !req->continue_first
-           && r->proto_num < HTTP_VERSION(2, 0)
-           && !ap_find_token(r->pool,
-                             apr_table_get(r->headers_in, "Connection"),
-                             "keep-alive")
-           && !apr_table_get(r->headers_in, "Via")
-           && !apr_table_get(r->headers_in, "X-Forwarded-For")
-           && !expect_refused_again(orig);
-}
-
-/* The request record, also from an internal redirect (a local-URL
- * ErrorDocument, a front controller): it belongs to the request that
- * arrived. NULL for requests without an expectation. */
+/* The record of the request, NULL for a request without one. The one way
+ * to find it. */
 static expect_req_t *expect_req_of(request_rec *r)
 {
     return ap_get_module_config(expect_original(r)->request_config,
                                 &expect_module);
 }
 
-/* No byte of the body has been asked for or read yet: the client still
- * waits for a 100 Continue (or, under "ignore", for its own timer). */
-static int expect_body_pending(request_rec *r, expect_req_t *req)
+/* The record, made on first use; its outcome is counted when the request
+ * ends. The one place that makes it. */
+static expect_req_t *expect_req_make(request_rec *r)
 {
-    return !req->body_read && !req->body_unread
-           && (r->expecting_100 || req->policy == EXPECT_POLICY_IGNORE);
+    expect_req_t *req = expect_req_of(r);
+
+    if (!req) {
+        r = expect_original(r);
+        req = apr_pcalloc(r->pool, sizeof(*req));
+        ap_set_module_config(r->request_config, &expect_module, req);
+        apr_pool_cleanup_register(r->pool, r, expect_count_outcome,
+                                  apr_pool_cleanup_null);
+    }
+    return req;
+}
+
+/* EXPECT_OUTCOME for the access log, e.g. %{EXPECT_OUTCOME}e, once the
+ * outcome is known (a pending one at the end of the response), on the
+ * request at hand, which mod_log_config logs when it is the last of an
+ * internal redirect, and on the one that arrived. */
+static void expect_show_outcome(request_rec *r, expect_req_t *req)
+{
+    const char *value = expect_outcomes[req->outcome].value;
+
+    if (req->outcome == EXPECT_OUTCOME_PENDING) {
+        return;
+    }
+    apr_table_setn(r->subprocess_env, EXPECT_OUTCOME_ENV, value);
+    if (r->prev) {
+        apr_table_setn(expect_original(r)->subprocess_env,
+                       EXPECT_OUTCOME_ENV, value);
+    }
+}
+
+static void expect_set_outcome(request_rec *r, expect_req_t *req,
+                               expect_outcome_e outcome)
+{
+    req->outcome = outcome;
+    expect_show_outcome(r, req);
+}
+
+/* --------------------------------------------------------------------
+ * The connection's fate: the only writes of c->keepalive
+ */
+
+static int expect_closing(conn_rec *c)
+{
+    return c->keepalive == AP_CONN_CLOSE;
+}
+
+/* The connection ends after the response: nothing that follows on it is
+ * read as a request. */
+static void expect_close_connection(request_rec *r, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOGNO(002)
+                  "closing the connection after the response (%s)", why);
+    r->connection->keepalive = AP_CONN_CLOSE;
 }
 
 /* The response is made without the body: it is never asked for, every
  * later read of it ends at once (expect_body_filter), and the connection
  * closes after the response, where lingering close drains what the
- * client sends anyway without parsing it as a request. The one place
- * where the module decides that a connection ends. */
+ * client sends anyway without parsing it as a request. */
 static void expect_leave_body_unread(request_rec *r, expect_req_t *req,
                                      const char *why)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
-                  "leaving the body unread (%s), closing the connection "
-                  "after the response", why);
     req->body_unread = 1;
     if (req->outcome == EXPECT_OUTCOME_PENDING) {
-        req->outcome = EXPECT_OUTCOME_UNREAD;
+        expect_set_outcome(r, req, EXPECT_OUTCOME_UNREAD);
     }
-    r->connection->keepalive = AP_CONN_CLOSE;
+    expect_close_connection(r, why);
 }
 
-/* The response starts while the body is pending (EXPECT_RESPONSE): for a
- * client that hangs on a final response that no 100 Continue went before
- * (expect-100-first: Java's HttpClient before JDK 20), a 100 goes first;
- * under "ignore", where the core sees no expectation, the connection
- * closes after the response, as the core does itself while a 100 is
- * pending, so that nothing waits for a body the client may never send.
- * Whatever makes the response: a handler, or ap_send_error_response(),
- * which starts the output chain anew. */
-static void expect_watch_response(request_rec *r, expect_req_t *req)
+/* A quiet close (EXPECT_QUIET_CLOSE): ap_set_keepalive(), in the header
+ * filter below, must not see the connection's fate, which is sealed again
+ * once the head has passed. */
+static void expect_hide_close(conn_rec *c)
 {
-    if (req->continue_first || req->policy == EXPECT_POLICY_IGNORE) {
-        ap_add_output_filter_handle(expect_response_handle, req, r,
-                                    r->connection);
-    }
+    c->keepalive = AP_CONN_UNKNOWN;
 }
 
-/* An error response is about to be made while the body is pending. The
- * core reads nothing for an error status while the 100 is pending (and
- * neither does the module under "ignore"); close rather than wait. */
-static void expect_unwanted_body(request_rec *r)
+static void expect_seal_close(conn_rec *c)
 {
-    expect_req_t *req = expect_req_of(r);
-
-    if (!req || !expect_body_pending(r, req)) {
-        return;
-    }
-    if (req->policy == EXPECT_POLICY_REJECT
-        && r->connection->keepalive != AP_CONN_CLOSE
-        && expect_quiet_close(expect_original(r), r, req)) {
-        ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
-                                    r->connection);
-        if (!expect_is_https || !expect_is_https(r->connection)) {
-            /* Over TLS the close_notify must come before the FIN. */
-            ap_add_output_filter_handle(expect_fin_handle, NULL, r,
-                                        r->connection);
-        }
-    }
-    expect_leave_body_unread(r, req, "a response without it");
-    expect_watch_response(r, req);
+    c->keepalive = AP_CONN_CLOSE;
 }
 
-static const char *expect_document(request_rec *r, const char *field)
-{
-    return apr_pstrcat(r->pool,
-        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
-        "<html><head>\n"
-        "<title>417 Expectation Failed</title>\n"
-        "</head><body>\n"
-        "<h1>Expectation Failed</h1>\n"
-        "<p>The server does not meet the expectation <code>Expect: ",
-        ap_escape_html(r->pool, field), "</code> for ",
-        ap_escape_html(r->pool, r->uri),
-        ",\nso it refused the request before reading its body.</p>\n"
-        "<p>To fix this, send the request again without the "
-        "<code>Expect</code> header,\n"
-        "and send the request body at once instead of waiting for "
-        "<code>100 Continue</code>.</p>\n"
-        "</body></html>\n", NULL);
-}
+/* --------------------------------------------------------------------
+ * The Expect field kept from the core (ExpectUnknown)
+ */
 
-/* 417 with the module's document, unless an ErrorDocument 417 applies in
- * the scope the request has reached. */
-static int expect_refuse(request_rec *r, const char *field)
-{
-    if (!ap_response_code_string(r, ap_index_of_response(
-                                        HTTP_EXPECTATION_FAILED))) {
-        ap_custom_response(r, HTTP_EXPECTATION_FAILED,
-                           expect_document(r, field));
-    }
-    return HTTP_EXPECTATION_FAILED;
-}
+/* The HTTP/1.x request head, line by line, as ap_rgetline() reads it. */
+typedef struct {
+    expect_req_t *req;
+    int lines;                  /* non-empty lines so far */
+    int line_open;              /* the last read ended inside a line */
+    int in_field;               /* that line is an Expect line */
+} expect_head_ctx;
 
-static void expect_set_continue(request_rec *r)
-{
-    apr_table_setn(r->headers_in, "Expect", "100-continue");
-    r->expecting_100 = 1;
-}
-
-static expect_req_t *expect_new_req(request_rec *r)
-{
-    expect_req_t *req = apr_pcalloc(r->pool, sizeof(*req));
-
-    ap_set_module_config(r->request_config, &expect_module, req);
-    return req;
-}
-
-/* The Expect field taken from the core's sight (expect_head_filter, or
- * HTTP/2's header table), judged with the virtual host now known. */
-static int expect_judge_field(request_rec *r, expect_req_t *req)
-{
-    expect_srv_conf *conf = ap_get_module_config(r->server->module_config,
-                                                 &expect_module);
-    expect_field_t info;
-    expect_field_e kind;
-
-    if (req->field_too_long || req->field_folded) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
-                      "refusing an Expect field %s", req->field_too_long
-                      ? "over LimitRequestFieldSize" : "with obs-fold");
-        r->connection->keepalive = AP_CONN_CLOSE;
-        req->outcome = EXPECT_OUTCOME_INVALID;
-        return HTTP_BAD_REQUEST;
-    }
-    kind = expect_field_parse(req->field, req->field_len, &info);
-    if (kind == EXPECT_FIELD_NONE) {
-        req->outcome = EXPECT_OUTCOME_DROPPED;  /* as the core: no Expect */
-        return OK;
-    }
-    if (kind == EXPECT_FIELD_CONTINUE) {
-        expect_set_continue(r);
-        return OK;
-    }
-    if (kind == EXPECT_FIELD_UNKNOWN
-        && conf->unknown == EXPECT_UNKNOWN_IGNORE) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
-                      "ignoring %u unknown expectation(s) in 'Expect: %s' "
-                      "(ExpectUnknown ignore)", info.unknowns,
-                      ap_escape_logitem(r->pool, req->field));
-        if (info.continues) {
-            expect_set_continue(r);
-        }
-        else {
-            req->outcome = EXPECT_OUTCOME_UNKNOWN_IGNORED;
-        }
-        return OK;
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
-                  "refusing %s 'Expect: %s'", expect_field_name(kind),
-                  ap_escape_logitem(r->pool, req->field));
-    /* Never leave the body to be read as the next request. */
-    r->connection->keepalive = AP_CONN_CLOSE;
-    req->outcome = kind == EXPECT_FIELD_UNKNOWN
-                   ? EXPECT_OUTCOME_UNKNOWN_REJECTED : EXPECT_OUTCOME_INVALID;
-    return expect_refuse(r, req->field);
-}
+static ap_filter_rec_t *expect_head_handle;
 
 /* Appends one read of a line of the Expect field, CR LF stripped. */
 static void expect_keep_field(request_rec *r, expect_req_t *req,
@@ -758,45 +599,17 @@ static void expect_keep_field(request_rec *r, expect_req_t *req,
     req->field[req->field_len] = '\0';
 }
 
-static void expect_send_continue(request_rec *r)
-{
-    int status = r->status;
-    const char *status_line = r->status_line;
-
-    r->status = HTTP_CONTINUE;
-    /* Before 2.4.48 the core writes status_line as it is, NULL included. */
-    r->status_line = ap_get_status_line(HTTP_CONTINUE);
-    /* 0: do not send (and so clear) headers_out */
-    ap_send_interim_response(r, 0);
-    r->status = status;
-    r->status_line = status_line;
-    if (r->proxyreq != PROXYREQ_NONE
-        || (r->handler && !strncmp(r->handler, "proxy:", 6))) {
-        /* The expectation is met: the backend must not be asked for a
-         * 100 of its own. mod_proxy_http drops the field itself from
-         * 2.4.54 on; before, it forwarded it as it was. */
-        apr_table_unset(r->headers_in, "Expect");
-    }
-}
-
-/* --------------------------------------------------------------------
- * The request's journey
- */
-
-/* Takes the Expect field from the core's sight when some server sets
- * ExpectUnknown: the core would refuse unknown expectations before any
- * hook, and join a folded Expect line into "100-continue". */
+/* Takes the Expect field from the core's sight: the core would refuse
+ * unknown expectations before any other hook, and join a folded Expect
+ * line into "100-continue". Registered by ExpectUnknown. */
 static void expect_pre_read_request(request_rec *r, conn_rec *c)
 {
-    if (!expect_take_field) {
-        return;
-    }
     if (c->master) {
         /* HTTP/2: the header table is already there. */
         const char *field = apr_table_getm(r->pool, r->headers_in, "Expect");
 
         if (field) {
-            expect_keep_field(r, expect_new_req(r), field, strlen(field));
+            expect_keep_field(r, expect_req_make(r), field, strlen(field));
             apr_table_unset(r->headers_in, "Expect");
         }
         return;
@@ -870,7 +683,7 @@ static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
             else if (len > 7 && !strncasecmp(line, "Expect:", 7)) {
                 ctx->in_field = 1;
                 if (!ctx->req) {
-                    ctx->req = expect_new_req(f->r);
+                    ctx->req = expect_req_make(f->r);
                 }
                 else {
                     expect_keep_field(f->r, ctx->req, ", ", 2);
@@ -892,6 +705,160 @@ static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     }
 }
 
+static void expect_set_continue(request_rec *r)
+{
+    apr_table_setn(r->headers_in, "Expect", "100-continue");
+    r->expecting_100 = 1;
+}
+
+static int expect_refuse(request_rec *r, const char *field);
+
+/* The Expect field taken from the core's sight (expect_head_filter, or
+ * HTTP/2's header table), judged with the virtual host now known. */
+static int expect_judge_field(request_rec *r, expect_req_t *req)
+{
+    expect_srv_conf *conf = ap_get_module_config(r->server->module_config,
+                                                 &expect_module);
+    expect_field_t info;
+    expect_field_e kind;
+
+    if (req->field_too_long || req->field_folded) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOGNO(003)
+                      "refusing an Expect field %s", req->field_too_long
+                      ? "over LimitRequestFieldSize" : "with obs-fold");
+        expect_set_outcome(r, req, EXPECT_OUTCOME_INVALID);
+        expect_close_connection(r, "a malformed Expect field");
+        return HTTP_BAD_REQUEST;
+    }
+    kind = expect_field_parse(req->field, req->field_len, &info);
+    if (kind == EXPECT_FIELD_NONE) {
+        /* as the core: no Expect */
+        expect_set_outcome(r, req, EXPECT_OUTCOME_DROPPED);
+        return OK;
+    }
+    if (kind == EXPECT_FIELD_CONTINUE) {
+        expect_set_continue(r);
+        return OK;
+    }
+    if (kind == EXPECT_FIELD_UNKNOWN
+        && conf->unknown == EXPECT_UNKNOWN_IGNORE) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOGNO(004)
+                      "ignoring %u unknown expectation(s) in 'Expect: %s' "
+                      "(ExpectUnknown ignore)", info.unknowns,
+                      ap_escape_logitem(r->pool, req->field));
+        if (info.continues) {
+            expect_set_continue(r);
+        }
+        else {
+            expect_set_outcome(r, req, EXPECT_OUTCOME_UNKNOWN_IGNORED);
+        }
+        return OK;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOGNO(005)
+                  "refusing %s 'Expect: %s'", expect_field_name(kind),
+                  ap_escape_logitem(r->pool, req->field));
+    expect_set_outcome(r, req, kind == EXPECT_FIELD_UNKNOWN
+                               ? EXPECT_OUTCOME_UNKNOWN_REJECTED
+                               : EXPECT_OUTCOME_INVALID);
+    /* Never leave the body to be read as the next request. */
+    expect_close_connection(r, "a refused Expect field");
+    return expect_refuse(r, req->field);
+}
+
+/* --------------------------------------------------------------------
+ * The policy
+ */
+
+static ap_filter_rec_t *expect_body_handle;
+static ap_filter_rec_t *expect_response_handle;
+
+/* The directive, unless the request's "expect-policy" variable says
+ * otherwise. */
+static expect_policy_e expect_decide_policy(request_rec *r)
+{
+    expect_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                 &expect_module);
+    const char *env = apr_table_get(r->subprocess_env, EXPECT_POLICY_ENV);
+
+    if (env) {
+        expect_policy_e policy = expect_parse_policy(env);
+
+        if (policy != EXPECT_POLICY_UNSET) {
+            return policy;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOGNO(001)
+                      "ignoring environment variable " EXPECT_POLICY_ENV
+                      "=%s: must be one of " EXPECT_POLICY_KEYWORDS, env);
+    }
+    return conf->policy == EXPECT_POLICY_UNSET ? EXPECT_POLICY_DEFAULT
+                                               : conf->policy;
+}
+
+static int expect_has_content(request_rec *r)
+{
+    const char *cl;
+
+    if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        return 1;
+    }
+    cl = apr_table_get(r->headers_in, "Content-Length");
+    /* The core has already refused invalid lengths with 400. */
+    return cl && apr_atoi64(cl) > 0;
+}
+
+/* The declared length is over LimitRequestBody: the core answers 413 on
+ * the first read, before any 100 Continue. */
+static int expect_over_limit(request_rec *r)
+{
+    apr_off_t limit = ap_get_limit_req_body(r);
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+
+    return limit && cl && apr_atoi64(cl) > limit;
+}
+
+/* An input filter of the request's own sits above the module's. */
+static int expect_body_filtered(request_rec *r)
+{
+    ap_filter_t *f;
+
+    for (f = r->input_filters; f && f != r->proto_input_filters;
+         f = f->next) {
+        if (f->frec != expect_body_handle) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* No byte of the body has been asked for or read yet: the client still
+ * waits for a 100 Continue (or, under "ignore", for its own timer). */
+static int expect_body_pending(request_rec *r, expect_req_t *req)
+{
+    return !req->body_read && !req->body_unread
+           && (r->expecting_100 || req->policy == EXPECT_POLICY_IGNORE);
+}
+
+static void expect_send_continue(request_rec *r)
+{
+    int status = r->status;
+    const char *status_line = r->status_line;
+
+    r->status = HTTP_CONTINUE;
+    /* Before 2.4.48 the core writes status_line as it is, NULL included. */
+    r->status_line = ap_get_status_line(HTTP_CONTINUE);
+    /* 0: do not send (and so clear) headers_out */
+    ap_send_interim_response(r, 0);
+    r->status = status;
+    r->status_line = status_line;
+    if (r->proxyreq != PROXYREQ_NONE
+        || (r->handler && !strncmp(r->handler, "proxy:", 6))) {
+        /* The expectation is met: the backend must not be asked for a
+         * 100 of its own. mod_proxy_http drops the field itself from
+         * 2.4.54 on; before, it forwarded it as it was. */
+        apr_table_unset(r->headers_in, "Expect");
+    }
+}
+
 /* The core sees "Expect: 100-continue": it sends 100 Continue on the
  * first read of the body. */
 static int expect_core_expects(request_rec *r)
@@ -909,16 +876,13 @@ static int expect_core_expects(request_rec *r)
  * expectation, or the module took its Expect field. */
 static EXPECT_NOINLINE int expect_read_expectation(request_rec *r)
 {
-    expect_req_t *req;
+    expect_req_t *req = expect_req_of(r);
 
-    if (expect_take_field) {
-        req = ap_get_module_config(r->request_config, &expect_module);
-        if (req && (req->field || req->field_too_long)) {
-            int status = expect_judge_field(r, req);
+    if (req && (req->field || req->field_too_long)) {
+        int status = expect_judge_field(r, req);
 
-            if (status != OK) {
-                return status;
-            }
+        if (status != OK) {
+            return status;
         }
     }
 #if EXPECT_CORE_READS_EXPECT_LATE
@@ -928,35 +892,33 @@ static EXPECT_NOINLINE int expect_read_expectation(request_rec *r)
     if (!r->expecting_100) {
         return DECLINED;
     }
-    req = ap_get_module_config(r->request_config, &expect_module);
-    if (!req) {
-        req = expect_new_req(r);
-    }
-    if (r->proto_num == HTTP_VERSION(1, 1)
-        && r->connection->keepalive == AP_CONN_CLOSE
+    req = expect_req_make(r);
+    if (r->proto_num == HTTP_VERSION(1, 1) && expect_closing(r->connection)
         && apr_table_get(r->headers_in, "Transfer-Encoding")) {
         /* The core found Content-Length beside Transfer-Encoding, dropped
          * it and will close: a request framed two ways is a smuggling
          * attempt more often than not. No 100 invites its body. */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOGNO(006)
                       "refusing Expect with both Transfer-Encoding and "
                       "Content-Length");
-        req->outcome = EXPECT_OUTCOME_INVALID;
+        expect_set_outcome(r, req, EXPECT_OUTCOME_INVALID);
         return HTTP_BAD_REQUEST;
     }
     if (r->proto_num < HTTP_VERSION(1, 1) || !expect_has_content(r)) {
         /* HTTP/1.0: the expectation MUST be ignored; no content: nothing
          * to wait for. Leaving the flag set would cost the keep-alive. */
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOGNO(007)
                       "dropping the expectation of %s request%s",
                       r->protocol, r->proto_num < HTTP_VERSION(1, 1)
                       ? "" : " without content");
         r->expecting_100 = 0;
-        req->outcome = EXPECT_OUTCOME_DROPPED;
+        expect_set_outcome(r, req, EXPECT_OUTCOME_DROPPED);
     }
     return DECLINED;
 }
 
+/* The earliest look at the expectation; only the server's and the virtual
+ * host's configuration is known. */
 static int expect_post_read_request(request_rec *r)
 {
     if ((!expect_core_expects(r) && !expect_take_field) || r->main
@@ -968,11 +930,21 @@ static int expect_post_read_request(request_rec *r)
 
 /* From header_parser on, before authentication (which may read the body:
  * mod_auth_form), on the request that arrived and again after an internal
- * redirect, which drops the request's input filters. */
-static void expect_watch_body(request_rec *r, expect_req_t *req)
+ * redirect, which drops the request's filters: the response, and the
+ * body while it is pending. */
+static void expect_watch_response(request_rec *r)
 {
-    ap_add_input_filter_handle(expect_body_handle, req, r, r->connection);
+    ap_add_output_filter_handle(expect_response_handle, NULL, r,
+                                r->connection);
 }
+
+static void expect_watch(request_rec *r)
+{
+    ap_add_input_filter_handle(expect_body_handle, NULL, r, r->connection);
+    expect_watch_response(r);
+}
+
+static void expect_unwanted_body(request_rec *r);
 
 static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
 {
@@ -982,18 +954,26 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
     if (r->main) {
         return DECLINED;
     }
+    req = expect_req_of(r);
     if (r->prev) {
-        req = expect_req_of(r);
-        if (req && expect_body_pending(r, req)) {
-            expect_watch_body(r, req);
-            expect_watch_response(r, req);
+        if (!req) {
+            return DECLINED;
+        }
+        /* The environment of the redirect renamed the variable. */
+        expect_show_outcome(r, req);
+        if (!ap_is_HTTP_SUCCESS(r->status)) {
+            /* The local-URL ErrorDocument of an error or a rejection: its
+             * handler answers, and the body stays unread. */
+            expect_unwanted_body(r);
+        }
+        else if (expect_body_pending(r, req)) {
+            expect_watch(r);
+        }
+        else if (req->outcome == EXPECT_OUTCOME_PENDING) {
+            expect_watch_response(r);
         }
         return DECLINED;
     }
-    if (!r->expecting_100) {
-        return DECLINED;
-    }
-    req = ap_get_module_config(r->request_config, &expect_module);
     if (!req) {
         /* The flag was set after our post_read_request. */
         return DECLINED;
@@ -1011,7 +991,7 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
                                         EXPECT_100_FIRST_ENV) != NULL;
     req->ignore_grace = conf->ignore_grace == EXPECT_UNSET
                         ? EXPECT_IGNORE_GRACE_DEFAULT : conf->ignore_grace;
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOGNO(008)
                   "ExpectPolicy %s for %s%s", expect_policy_name(req->policy),
                   r->uri, req->continue_first ? " (" EXPECT_100_FIRST_ENV ")"
                                               : "");
@@ -1022,21 +1002,20 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
 
     switch (req->policy) {
     case EXPECT_POLICY_REJECT:
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOG_PREFIX
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOGNO(009)
                       "rejecting 'Expect: %s' for %s (ExpectPolicy reject)",
                       apr_table_get(r->headers_in, "Expect"), r->uri);
-        req->outcome = EXPECT_OUTCOME_REJECTED;
+        expect_set_outcome(r, req, EXPECT_OUTCOME_REJECTED);
         return expect_refuse(r, apr_table_get(r->headers_in, "Expect"));
     case EXPECT_POLICY_IGNORE:
-        req->outcome = EXPECT_OUTCOME_IGNORED;
+        expect_set_outcome(r, req, EXPECT_OUTCOME_IGNORED);
         r->expecting_100 = 0;
         apr_table_unset(r->headers_in, "Expect");
         break;
     default:
         break;
     }
-    expect_watch_body(r, req);
-    expect_watch_response(r, req);
+    expect_watch(r);
     return DECLINED;
 }
 
@@ -1048,31 +1027,26 @@ static int expect_header_parser(request_rec *r)
     return expect_decide_request(r);
 }
 
+/* "immediate": the 100 goes out once, for the request that arrived (not
+ * for the ErrorDocument of a refusal), unless the core answers 413. */
 static EXPECT_NOINLINE int expect_before_handler(request_rec *r)
 {
     expect_req_t *req;
 
-    if (r->main || !(req = expect_req_of(r))) {
+    if (r->main || r->prev || !(req = expect_req_of(r))
+        || req->policy != EXPECT_POLICY_IMMEDIATE || expect_over_limit(r)) {
         return DECLINED;
     }
-    if (r->prev && !ap_is_HTTP_SUCCESS(r->status)) {
-        /* The local-URL ErrorDocument of an error or a rejection: its
-         * handler answers, and the body stays unread. */
-        expect_unwanted_body(r);
-    }
-    else if (req->policy == EXPECT_POLICY_IMMEDIATE && !r->prev
-             && r->expecting_100 && !expect_over_limit(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
-                      "sending 100 Continue before the handler");
-        req->outcome = EXPECT_OUTCOME_IMMEDIATE;
-        expect_send_continue(r);
-    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOGNO(010)
+                  "sending 100 Continue before the handler");
+    expect_set_outcome(r, req, EXPECT_OUTCOME_IMMEDIATE);
+    expect_send_continue(r);
     return DECLINED;
 }
 
 static int expect_fixups(request_rec *r)
 {
-    if (!r->expecting_100 && !r->prev) {
+    if (!r->expecting_100) {
         return DECLINED;
     }
     return expect_before_handler(r);
@@ -1094,7 +1068,7 @@ static EXPECT_NOINLINE int expect_default_handler_next(request_rec *r)
         return DECLINED;
     }
     expect_leave_body_unread(r, req, "only the default handler's discard "
-                             "would read it");
+                             "would read the body");
     return DECLINED;
 }
 
@@ -1134,7 +1108,7 @@ static apr_status_t expect_read_after_grace(ap_filter_t *f,
         }
         apr_sleep(EXPECT_IGNORE_POLL);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOG_PREFIX
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOGNO(011)
                   "no body after %" APR_TIME_T_FMT " ms, sending 100 "
                   "Continue after all (ExpectIgnoreGrace)",
                   apr_time_as_msec(req->ignore_grace));
@@ -1145,20 +1119,14 @@ static apr_status_t expect_read_after_grace(ap_filter_t *f,
 
 /* Between the request's input filters and HTTP_IN, from header_parser on.
  * The first read that goes down to the core marks the body as read; when
- * the body is left unread, every read ends at once. The core itself reads
- * nothing while a 100 is pending and the status is an error; under
- * "ignore" (no 100 pending) the module does the same. */
+ * the body is left unread, every read ends at once. */
 static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                        ap_input_mode_t mode,
                                        apr_read_type_e block,
                                        apr_off_t readbytes)
 {
-    expect_req_t *req = f->ctx;
+    expect_req_t *req = expect_req_of(f->r);
 
-    if (!req->body_unread && !ap_is_HTTP_SUCCESS(f->r->status)
-        && expect_body_pending(f->r, req)) {
-        expect_leave_body_unread(f->r, req, "an error response");
-    }
     if (req->body_unread) {
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
         return APR_SUCCESS;
@@ -1187,73 +1155,268 @@ static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
 }
 
+/* Above HTTP_HEADER, from header_parser on (again after an internal
+ * redirect or for an error response, which start the output chain anew).
+ * When the final response starts while the body is pending: for a client
+ * that hangs on a final response that no 100 went before
+ * (expect-100-first: Java's HttpClient before JDK 20), a 100 goes first;
+ * under "ignore", where the core sees no expectation, the connection
+ * closes after the response, as the core does itself while a 100 is
+ * pending, so that nothing waits for a body the client may never send.
+ * At the end of the response, an outcome the core's 100 decides is
+ * known. */
 static apr_status_t expect_response_filter(ap_filter_t *f,
                                            apr_bucket_brigade *bb)
 {
-    expect_req_t *req = f->ctx;
+    expect_req_t *req = expect_req_of(f->r);
+    apr_bucket *e;
 
-    req->response_started = 1;
-    if (req->continue_first && f->r->expecting_100
-        && f->r->proto_num >= HTTP_VERSION(1, 1)) {
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOG_PREFIX
-                      "sending 100 Continue before the final response ("
-                      EXPECT_100_FIRST_ENV ")");
-        expect_send_continue(f->r);
+    if (!req->response_started) {
+        req->response_started = 1;
+        if (req->continue_first && f->r->expecting_100
+            && f->r->proto_num >= HTTP_VERSION(1, 1)) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOGNO(012)
+                          "sending 100 Continue before the final response ("
+                          EXPECT_100_FIRST_ENV ")");
+            expect_send_continue(f->r);
+        }
+        else if (req->policy == EXPECT_POLICY_IGNORE && !req->body_read
+                 && !req->body_unread) {
+            expect_close_connection(f->r, "the response starts before "
+                                    "the body");
+        }
     }
-    else if (req->policy == EXPECT_POLICY_IGNORE && !req->body_read
-             && !req->body_unread) {
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, f->r, EXPECT_LOG_PREFIX
-                      "the response starts before the body, closing the "
-                      "connection after it");
-        f->c->keepalive = AP_CONN_CLOSE;
+    for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+         e = APR_BUCKET_NEXT(e)) {
+        if (APR_BUCKET_IS_EOS(e)) {
+            if (req->outcome == EXPECT_OUTCOME_PENDING) {
+                /* The core sent its 100, or never will. */
+                expect_set_outcome(f->r, req, f->r->expecting_100
+                                              ? EXPECT_OUTCOME_UNREAD
+                                              : EXPECT_OUTCOME_CONTINUE);
+            }
+            ap_remove_output_filter(f);
+            break;
+        }
     }
-    ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }
 
+/* --------------------------------------------------------------------
+ * Answers without the body
+ */
+
+/* Rejections remembered to tell a client's retry from a loop, and how
+ * long a retry takes at most (seconds). */
+#define EXPECT_RECENT_SLOTS 1024
+#define EXPECT_RETRY_WINDOW 5
+
+/* A slot of that table: the high bits of the request's hash (its low bits
+ * chose the slot) and the second it was refused, modulo 4096. */
+#define EXPECT_RECENT_SECONDS 0xfffU
+
+/* The counters: 64-bit from APR 1.7; APR 1.6 (RHEL 8) has 32-bit atomic
+ * operations only, and there they wrap at 2^32. */
+#if APR_VERSION_AT_LEAST(1, 7, 0)
+typedef apr_uint64_t expect_count_t;
+#define expect_count_inc apr_atomic_inc64
+#define expect_count_read apr_atomic_read64
+#else
+typedef apr_uint32_t expect_count_t;
+#define expect_count_inc apr_atomic_inc32
+#define expect_count_read apr_atomic_read32
+#endif
+
+/* Shared by all children and threads, in memory that lives in the
+ * process pool: created once, kept across restarts. */
+typedef struct {
+    volatile expect_count_t outcomes[EXPECT_OUTCOMES];
+    volatile apr_uint32_t recent[EXPECT_RECENT_SLOTS];
+} expect_shared_t;
+
+static expect_shared_t *expect_shared;
+
+static ap_filter_rec_t *expect_quiet_close_handle;
+static ap_filter_rec_t *expect_fin_handle;
+
+/* mod_ssl's, when loaded: TLS connections keep the lingering close. */
+static APR_OPTIONAL_FN_TYPE(ssl_is_https) *expect_is_https;
+
+static const char *expect_document(request_rec *r, const char *field)
+{
+    return apr_pstrcat(r->pool,
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
+        "<html><head>\n"
+        "<title>417 Expectation Failed</title>\n"
+        "</head><body>\n"
+        "<h1>Expectation Failed</h1>\n"
+        "<p>The server does not meet the expectation <code>Expect: ",
+        ap_escape_html(r->pool, field), "</code> for ",
+        ap_escape_html(r->pool, r->uri),
+        ",\nso it refused the request before reading its body.</p>\n"
+        "<p>To fix this, send the request again without the "
+        "<code>Expect</code> header,\n"
+        "and send the request body at once instead of waiting for "
+        "<code>100 Continue</code>.</p>\n"
+        "</body></html>\n", NULL);
+}
+
+/* An ErrorDocument 417 applies in the scope the request has reached (or
+ * was set for it with ap_custom_response()), as the core's configuration
+ * in http_core.h says. */
+static int expect_error_document_set(request_rec *r)
+{
+    int idx = ap_index_of_response(HTTP_EXPECTATION_FAILED);
+    core_request_config *rconf = ap_get_core_module_config(r->request_config);
+    core_dir_config *dconf = ap_get_core_module_config(r->per_dir_config);
+
+    return (rconf->response_code_strings
+            && rconf->response_code_strings[idx])
+           || (dconf->response_code_exprs
+               && apr_hash_get(dconf->response_code_exprs, &idx,
+                               sizeof(idx)));
+}
+
+/* 417 with the module's document, unless an ErrorDocument 417 applies. */
+static int expect_refuse(request_rec *r, const char *field)
+{
+    if (!expect_error_document_set(r)) {
+        ap_custom_response(r, HTTP_EXPECTATION_FAILED,
+                           expect_document(r, field));
+    }
+    return HTTP_EXPECTATION_FAILED;
+}
+
+/* A quiet close lets libcurl retry without Expect. Only for the field as
+ * libcurl writes it ("100-continue"): Guzzle writes "100-Continue" as a
+ * header of its own, which libcurl would send again and again. Not when
+ * the close would be announced anyway, nor towards a keep-alive client (it
+ * would be told "Keep-Alive") or a proxy (mod_proxy_http, for one, would go
+ * on sending the body on a connection it believes open), nor to a client
+ * that needs a 100 first. */
+static int expect_quiet_close_fits(request_rec *orig, request_rec *r,
+                                   expect_req_t *req)
+{
+    expect_dir_conf *conf = ap_get_module_config(orig->per_dir_config,
+                                                 &expect_module);
+    const char *field = req->field ? req->field
+                                   : apr_table_get(orig->headers_in, "Expect");
+
+    return conf->announce_close != 1
+           && field && !strcmp(field, "100-continue")
+           && !req->continue_first
+           && r->proto_num < HTTP_VERSION(2, 0)
+           && !ap_find_token(r->pool,
+                             apr_table_get(r->headers_in, "Connection"),
+                             "keep-alive")
+           && !apr_table_get(r->headers_in, "Via")
+           && !apr_table_get(r->headers_in, "X-Forwarded-For");
+}
+
+/* Notes a quiet rejection in the shared table; true when the same client
+ * sent the same request (method, URL, length) within the last
+ * EXPECT_RETRY_WINDOW seconds and was refused quietly then too: its retry
+ * came with Expect again. Without the table, always true. */
+static int expect_note_quiet_rejection(request_rec *r)
+{
+    const char *key = apr_pstrcat(r->pool, r->connection->client_ip, " ",
+                                  r->method, " ", r->unparsed_uri, " ",
+                                  apr_table_get(r->headers_in,
+                                                "Content-Length"), NULL);
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+    apr_uint32_t hash = apr_hashfunc_default(key, &len);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
+    apr_uint32_t seen;
+
+    if (!expect_shared) {
+        return 1;
+    }
+    seen = apr_atomic_xchg32(&expect_shared->recent[hash
+                                                    % EXPECT_RECENT_SLOTS],
+                             (hash & ~EXPECT_RECENT_SECONDS)
+                             | (now & EXPECT_RECENT_SECONDS));
+    return (seen & ~EXPECT_RECENT_SECONDS) == (hash & ~EXPECT_RECENT_SECONDS)
+           && ((now - seen) & EXPECT_RECENT_SECONDS) <= EXPECT_RETRY_WINDOW;
+}
+
+/* An error response is about to be made while the body is pending. The
+ * core reads nothing for an error status while the 100 is pending (and
+ * neither does the module under "ignore"); close rather than wait. The
+ * 417 of "reject" may close quietly. */
+static void expect_unwanted_body(request_rec *r)
+{
+    expect_req_t *req = expect_req_of(r);
+    request_rec *orig = expect_original(r);
+    int quiet;
+
+    if (!req || !expect_body_pending(r, req)) {
+        return;
+    }
+    quiet = req->policy == EXPECT_POLICY_REJECT
+            && !expect_closing(r->connection)
+            && expect_quiet_close_fits(orig, r, req);
+    if (quiet && expect_note_quiet_rejection(orig)) {
+        /* The retry of a request refused quietly moments ago: this time
+         * the close is announced. */
+        quiet = 0;
+    }
+    if (quiet) {
+        ap_add_output_filter_handle(expect_quiet_close_handle, NULL, r,
+                                    r->connection);
+        if (!expect_is_https || !expect_is_https(r->connection)) {
+            /* Over TLS the close_notify must come before the FIN. */
+            ap_add_output_filter_handle(expect_fin_handle, NULL, r,
+                                        r->connection);
+        }
+    }
+    expect_leave_body_unread(r, req, "a response without the body");
+    expect_watch(r);
+}
+
+/* ap_send_error_response(), before the body would be discarded. */
 static void expect_insert_error_filter(request_rec *r)
 {
+    const char *field;
+
     if (r->main) {
         return;
     }
-    if (r->status == HTTP_EXPECTATION_FAILED
-        && !ap_get_module_config(r->request_config, &expect_module)) {
-        const char *field = apr_table_get(r->headers_in, "Expect");
+    field = apr_table_get(r->headers_in, "Expect");
+    if (r->status == HTTP_EXPECTATION_FAILED && field && !expect_req_of(r)) {
+        /* The core refused an expectation before any hook ran. It would
+         * read the body for keep-alive; close instead. */
+        expect_req_t *req = expect_req_make(r);
+        expect_field_t info;
 
-        if (field) {
-            /* The core refused an expectation before any hook ran. It
-             * would read the body for keep-alive; close instead. */
-            expect_field_t info;
-
-            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOG_PREFIX
-                          "the core refused 'Expect: %s'",
-                          ap_escape_logitem(r->pool, field));
-            expect_new_req(r)->outcome =
-                expect_field_parse(field, strlen(field), &info)
-                == EXPECT_FIELD_UNKNOWN ? EXPECT_OUTCOME_UNKNOWN_REJECTED
-                                        : EXPECT_OUTCOME_INVALID;
-            r->connection->keepalive = AP_CONN_CLOSE;
-            expect_refuse(r, field);
-            return;
-        }
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOGNO(013)
+                      "the core refused 'Expect: %s'",
+                      ap_escape_logitem(r->pool, field));
+        expect_set_outcome(r, req, expect_field_parse(field, strlen(field),
+                                                      &info)
+                                   == EXPECT_FIELD_UNKNOWN
+                                   ? EXPECT_OUTCOME_UNKNOWN_REJECTED
+                                   : EXPECT_OUTCOME_INVALID);
+        expect_close_connection(r, "an Expect field the core refused");
+        expect_refuse(r, field);
+        return;
     }
     expect_unwanted_body(r);
 }
 
 /* A rejection that clients recover from: libcurl (curl, PHP's curl)
  * retries without the Expect it added itself after a 417, unless the 417
- * announces the close (see expect_quiet_close()). So
- * ap_set_keepalive(), in the header filter below, must not see the
- * connection's fate, which is sealed again once the head has passed. */
+ * announces the close (see expect_quiet_close_fits()). Right above
+ * HTTP_HEADER, below every content filter: the protocol chain is where
+ * ap_send_error_response() starts the response again. */
 static apr_status_t expect_quiet_close_filter(ap_filter_t *f,
                                               apr_bucket_brigade *bb)
 {
     apr_status_t rv;
 
     f->r->expecting_100 = 0;
-    f->c->keepalive = AP_CONN_UNKNOWN;
+    expect_hide_close(f->c);
     rv = ap_pass_brigade(f->next, bb);
-    f->c->keepalive = AP_CONN_CLOSE;
+    expect_seal_close(f->c);
     ap_remove_output_filter(f);
     return rv;
 }
@@ -1322,48 +1485,26 @@ static apr_status_t expect_fin_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, rest);
 }
 
-/* EXPECT_OUTCOME for the access log, e.g. %{EXPECT_OUTCOME}e, and the
- * counters of server-status. */
-static EXPECT_NOINLINE void expect_log_outcome(request_rec *r,
-                                                expect_req_t *req)
-{
-    request_rec *last = r;
-    expect_outcome_e outcome;
+/* --------------------------------------------------------------------
+ * Outcomes and counters
+ */
 
-    while (last->next) {
-        last = last->next;
-    }
-    outcome = req->outcome;
-    if (outcome == EXPECT_OUTCOME_PENDING) {
-        outcome = last->expecting_100 ? EXPECT_OUTCOME_UNREAD
-                                      : EXPECT_OUTCOME_CONTINUE;
-    }
-    /* %{...}e logs the final request of an internal redirect. */
-    apr_table_setn(r->subprocess_env, EXPECT_OUTCOME_ENV,
-                   expect_outcomes[outcome].value);
-    apr_table_setn(last->subprocess_env, EXPECT_OUTCOME_ENV,
-                   expect_outcomes[outcome].value);
+/* The request ends (its pool goes, after the access log): its outcome
+ * counts, in server-status. */
+static apr_status_t expect_count_outcome(void *data)
+{
+    request_rec *r = data;
+    expect_req_t *req = expect_req_of(r);
+    expect_outcome_e outcome = req->outcome == EXPECT_OUTCOME_PENDING
+                               ? EXPECT_OUTCOME_UNREAD : req->outcome;
+
     if (expect_shared) {
         expect_count_inc(&expect_shared->outcomes[outcome]);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOG_PREFIX
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOGNO(014)
                   "outcome %s", expect_outcomes[outcome].value);
+    return APR_SUCCESS;
 }
-
-static int expect_log_transaction(request_rec *r)
-{
-    expect_req_t *req = ap_get_module_config(r->request_config,
-                                             &expect_module);
-
-    if (req) {
-        expect_log_outcome(r, req);
-    }
-    return DECLINED;
-}
-
-/* --------------------------------------------------------------------
- * Counters and start-up
- */
 
 /* server-status: "ExpectRejected: 3" lines for ?auto, a table otherwise. */
 static int expect_status_hook(request_rec *r, int flags)
@@ -1409,7 +1550,7 @@ static void expect_create_shared(server_rec *s)
     if (!shm || apr_shm_size_get(shm) < sizeof(expect_shared_t)) {
         rv = apr_shm_create(&shm, sizeof(expect_shared_t), NULL, pool);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, EXPECT_LOG_PREFIX
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, EXPECT_LOGNO(015)
                          "no shared memory: server-status will not show "
                          "the counters, and every 417 of ExpectPolicy "
                          "reject announces the close");
@@ -1425,28 +1566,17 @@ static void expect_create_shared(server_rec *s)
 static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
-    server_rec *server;
-
     (void)plog;
     (void)ptemp;
     ap_add_version_component(pconf, "mod_expect/" MOD_EXPECT_VERSION);
     expect_is_https = APR_RETRIEVE_OPTIONAL_FN(ssl_is_https);
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
-        expect_create_shared(s);
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
     }
-    expect_take_field = 0;
-    for (server = s; server; server = server->next) {
-        expect_srv_conf *conf = ap_get_module_config(server->module_config,
-                                                     &expect_module);
-
-        if (conf->unknown != EXPECT_UNSET) {
-            expect_take_field = 1;
-        }
-    }
+    expect_create_shared(s);
 #if EXPECT_H2_FIELD_UNSEEN
-    if (expect_take_field && ap_find_linked_module("mod_http2.c")
-        && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, EXPECT_LOG_PREFIX
+    if (expect_take_field && ap_find_linked_module("mod_http2.c")) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, EXPECT_LOGNO(016)
                      "ExpectUnknown does not apply to HTTP/2 requests on "
                      "httpd 2.4.49 to 2.4.54, where mod_http2 hides their "
                      "header fields from the module: the core refuses their "
@@ -1466,11 +1596,7 @@ static void expect_register_hooks(apr_pool_t *p)
     ap_hook_post_config(expect_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, expect_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
-    /* Before the request line is read (HTTP/1.x), or once the header
-     * table is built (HTTP/2): in both cases before the core looks at
-     * Expect. */
-    ap_hook_pre_read_request(expect_pre_read_request, NULL, NULL,
-                             APR_HOOK_MIDDLE);
+    /* pre_read_request: registered by ExpectUnknown (expect_set_unknown). */
     expect_head_handle = ap_register_input_filter("EXPECT_HEAD",
                                                   expect_head_filter, NULL,
                                                   AP_FTYPE_PROTOCOL);
@@ -1494,19 +1620,14 @@ static void expect_register_hooks(apr_pool_t *p)
     expect_body_handle = ap_register_input_filter("EXPECT_BODY",
                                                   expect_body_filter, NULL,
                                                   AP_FTYPE_PROTOCOL - 1);
+    /* ap_send_error_response(): before the body would be discarded. */
+    ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
     /* Above HTTP_HEADER, which sends the final response head. */
     expect_response_handle =
         ap_register_output_filter("EXPECT_RESPONSE",
                                   expect_response_filter, NULL,
                                   AP_FTYPE_PROTOCOL - 1);
-    /* ap_send_error_response(): before the body would be discarded. */
-    ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,
-                                APR_HOOK_MIDDLE);
-    /* Before mod_log_config (MIDDLE) writes the access log. */
-    ap_hook_log_transaction(expect_log_transaction, NULL, NULL,
-                            APR_HOOK_FIRST);
-    /* Right above HTTP_HEADER, below every content filter: the protocol
-     * chain is where ap_send_error_response() starts the response again. */
     expect_quiet_close_handle =
         ap_register_output_filter("EXPECT_QUIET_CLOSE",
                                   expect_quiet_close_filter, NULL,
@@ -1521,8 +1642,8 @@ static const command_rec expect_cmds[] = {
     AP_INIT_TAKE1("ExpectPolicy", expect_set_policy, NULL, OR_FILEINFO,
                   "What to do with 'Expect: 100-continue': "
                   EXPECT_POLICY_KEYWORDS " (default continue)"),
-    AP_INIT_TAKE1("ExpectUnknown", expect_set_unknown, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+    /* Decided before any per-directory configuration is known. */
+    AP_INIT_TAKE1("ExpectUnknown", expect_set_unknown, NULL, RSRC_CONF,
                   "What to do with expectations other than 100-continue: "
                   "reject (417, the default) or ignore"),
     AP_INIT_TAKE1("ExpectIgnoreGrace", expect_set_ignore_grace, NULL,

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Runs the benchmarks and writes BENCHMARKS.md.
 
-    /usr/bin/python3 bench/bench.py [part ...]
+    PYTHONPATH=test /usr/bin/python3 bench/bench.py [part ...]
 
 Parts: callgrind throughput uploads ttfc memory (all by default). Each
 part stores its results in bench/run/results.json; BENCHMARKS.md is

@@ -15,15 +15,15 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
+
+# The test suite's helpers, test/client.py and test/pyhttpd.py: `make
+# bench` puts test/ on PYTHONPATH.
+import client
+import pyhttpd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TOP, "test"))
-
-import client  # noqa: E402  test/client.py
-import pyhttpd  # noqa: E402  test/pyhttpd.py
 
 RUN = os.path.join(HERE, "run")
 RESULTS = os.environ.get("BENCH_RESULTS",
@@ -99,19 +99,10 @@ def config(root, mpm, port, module, body):
     return text + (EVENT_POOL if mpm == "event" else "") + """
 LogLevel warn
 MaxKeepAliveRequests 0
-DocumentRoot "{h}"
-<Directory />
-    AllowOverride None
-    Require all denied
-</Directory>
-<Directory "{h}">
-    Options +ExecCGI
-    Require all granted
-</Directory>
-LuaScope thread
+{docroot}LuaScope thread
 LuaCodeCache forever
 LuaMapHandler "^/lua/" "{root}/body.lua" handle
-""".format(h=htdocs, root=root) + body
+""".format(docroot=pyhttpd.docroot(htdocs), root=root) + body
 
 
 def policy_config(kind, root, port, mpm="event"):

@@ -16,11 +16,9 @@ response. REQUESTS requests per case, the cases interleaved.
 import os
 import sys
 
+import backend  # test/backend.py, on PYTHONPATH
 import lib
 from lib import client, pyhttpd
-
-sys.path.insert(0, os.path.join(lib.TOP, "test"))
-import backend  # noqa: E402  test/backend.py
 
 DELAY = 0.2
 REQUESTS = 60

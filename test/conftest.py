@@ -7,6 +7,7 @@ logs stay in test/run/<mpm>/ for inspection.
 import base64
 import hashlib
 import os
+import re
 import stat
 
 import pytest
@@ -69,6 +70,9 @@ def policy_sections(htdocs, backend):
     ErrorDocument 403 /server-status
     Require all denied
 </Directory>
+<Directory "{h}/dir-{p}/edoc-417">
+    ErrorDocument 417 /errors/417.html
+</Directory>
 <Files "proxy-{p}">
     ExpectPolicy {p}
 </Files>""".format(h=htdocs, p=p, b=backend))
@@ -91,7 +95,6 @@ def policy_sections(htdocs, backend):
 
 
 CONFIG = """
-DocumentRoot "{h}"
 AddHandler lua-script .lua
 # A client that hangs on a final response without a 100 before it.
 BrowserMatch "^HangingClient/" expect-100-first
@@ -101,16 +104,7 @@ CustomLog "{h}/../outcome.log" outcome
 ExpectPolicy reject
 ProxyPass "/main-proxy" "{b}/main"
 
-<Directory />
-    AllowOverride None
-    Require all denied
-</Directory>
-<Directory "{h}">
-    AllowOverride FileInfo AuthConfig
-    Options +ExecCGI
-    Require all granted
-</Directory>
-<Directory "{h}/dir-reject/inner">
+{docroot}<Directory "{h}/dir-reject/inner">
     ExpectPolicy continue
 </Directory>
 <Directory "{h}/dir-ignore/grace">
@@ -254,14 +248,17 @@ def make_documents(root, backend):
     for p in POLICIES:
         dirs += ["dir-" + p, "ht-" + p] + ["dir-%s/%s" % (p, d) for d in
                                            ("auth", "denied", "edoc",
-                                            "edoc-status")]
+                                            "edoc-status", "edoc-417")]
     for d in dirs:
         write(os.path.join(h, d, "echo.cgi"), cgi, 0o755)
         write(os.path.join(h, d, "static.txt"), "static\n")
     write(os.path.join(h, "ed-local", "417.html"), "local 417 document\n")
-    write(os.path.join(h, "dir-continue", "noread.lua"), NOREAD_LUA)
-    write(os.path.join(h, "dir-ignore", "noread-flush.lua"), NOREAD_FLUSH_LUA)
+    for p in POLICIES:
+        write(os.path.join(h, "dir-" + p, "noread.lua"), NOREAD_LUA)
+        write(os.path.join(h, "dir-" + p, "noread-flush.lua"),
+              NOREAD_FLUSH_LUA)
     write(os.path.join(h, "errors", "404.html"), "local 404 document\n")
+    write(os.path.join(h, "errors", "417.html"), "local 417 document\n")
     for p in POLICIES:
         write(os.path.join(h, "files", "proxy-" + p), "")
     for d, text in HTACCESS.items():
@@ -283,7 +280,8 @@ def server_config(root, port, port2, backend, mpm):
                                 else ("status", "lua"))
             + ("Protocols h2c http/1.1\n" if h2 else "")
             + "LogLevel info expect:trace2\n"
-            + CONFIG.format(h=h, b=backend, port=port, dirs=dirs, locs=locs,
+            + CONFIG.format(h=h, docroot=pyhttpd.docroot(
+                h, "AllowOverride FileInfo AuthConfig"), b=backend, port=port, dirs=dirs, locs=locs,
                             ifs=ifs, vhosts=vhosts.format(port=port)))
 
 
@@ -306,12 +304,7 @@ def server():
 
 STRICT_CONFIG = """
 LogLevel info expect:trace2
-DocumentRoot "{h}"
-<Directory "{h}">
-    Options +ExecCGI
-    Require all granted
-</Directory>
-<VirtualHost 127.0.0.1:{port}>
+{docroot}<VirtualHost 127.0.0.1:{port}>
     ServerName localhost
 </VirtualHost>
 <VirtualHost 127.0.0.1:{port}>
@@ -339,7 +332,7 @@ def strict():
     conf = (pyhttpd.base_config(root, MPM, (port,),
                                 ("http2",) if h2 else ())
             + ("Protocols h2c http/1.1\n" if h2 else "")
-            + STRICT_CONFIG.format(h=h, port=port))
+            + STRICT_CONFIG.format(docroot=pyhttpd.docroot(h), port=port))
     httpd = pyhttpd.Httpd(root, conf, (port,))
     httpd.start()
     yield httpd
@@ -348,17 +341,29 @@ def strict():
     assert not crashes, "\n".join(crashes)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "log_expected(*patterns): error log lines at warn or "
+        "above that the test causes on purpose (regular expressions)")
+
+
 @pytest.fixture(autouse=True)
-def no_crash(request):
-    """After every test that used the server: no child died meanwhile."""
-    if "server" not in request.fixturenames:
-        yield
-        return
-    srv = request.getfixturevalue("server")
-    offset = srv.httpd.log_size()
+def error_log_check(request):
+    """After every test, in the error log of every httpd that ran during
+    it: no child died, and no line at warn or above that the test did not
+    declare with @pytest.mark.log_expected(pattern, ...)."""
+    before = {id(h): h.log_size() for h in pyhttpd.Httpd.running}
     yield
-    crashes = srv.httpd.crashes(offset)
-    assert not crashes, "child crash during the test:\n" + "\n".join(crashes)
+    marker = request.node.get_closest_marker("log_expected")
+    expected = [re.compile(p) for p in (marker.args if marker else ())]
+    problems = []
+    for httpd in pyhttpd.Httpd.running:
+        offset = before.get(id(httpd), 0)
+        problems += httpd.crashes(offset)
+        problems += [line for line in httpd.warnings(offset)
+                     if not any(p.search(line) for p in expected)
+                     and line not in problems]
+    assert not problems, "in the error log:\n" + "\n".join(problems)
 
 
 def tmp_conf_dir(tmp_path):

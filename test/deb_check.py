@@ -33,15 +33,8 @@ def main():
             "LoadModule expect_module %s" % pyhttpd.MOD_EXPECT,
             "Include /etc/apache2/mods-enabled/expect.load\n"
             "Include /etc/apache2/mods-enabled/expect.conf")
-        conf += """
-ServerTokens Full
-DocumentRoot "{h}"
-<Directory "{h}">
-    Options +ExecCGI
-    Require all granted
-    ExpectPolicy reject
-</Directory>
-""".format(h=h)
+        conf += "ServerTokens Full\n" + pyhttpd.docroot(
+            h, "ExpectPolicy reject")
         httpd = pyhttpd.Httpd(ROOT, conf, (port,))
         httpd.start()
         try:

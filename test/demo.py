@@ -10,12 +10,7 @@ ROOT = os.path.join(pyhttpd.TOP, "test", "run", "demo")
 
 CONFIG = """
 LogLevel info expect:trace2
-DocumentRoot "{h}"
-<Directory "{h}">
-    Options +ExecCGI
-    Require all granted
-</Directory>
-{locations}
+{docroot}{locations}
 <Location "/reject-custom">
     ExpectPolicy reject
     ErrorDocument 417 "This upload URL does not take Expect: 100-continue; \\
@@ -40,7 +35,7 @@ def main():
         f.write(b"x" * 2000000)
     port = pyhttpd.free_port()
     conf = (pyhttpd.base_config(ROOT, "event", (port,))
-            + CONFIG.format(h=h, locations="".join(
+            + CONFIG.format(h=h, docroot=pyhttpd.docroot(h), locations="".join(
                 LOCATION.format(p=p) for p in POLICIES)))
     httpd = pyhttpd.Httpd(ROOT, conf, (port,))
     url = "http://127.0.0.1:%d" % port

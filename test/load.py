@@ -30,10 +30,10 @@ import sys
 import threading
 import time
 
+import client
+import pyhttpd
+
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import client  # noqa: E402
-import pyhttpd  # noqa: E402
 
 # kind: (path, Expect field, sends the body before an answer,
 #        status, 100 Continue, Expect the CGI sees)
@@ -98,11 +98,6 @@ def pool(mpm, concurrency):
 
 CONFIG = """
 ExpectUnknown reject
-DocumentRoot "{h}"
-<Directory "{h}">
-    Options +ExecCGI
-    Require all granted
-</Directory>
 """
 
 
@@ -112,7 +107,7 @@ def make_config(root, mpm, port, concurrency):
     # daemon, mod_cgid answers 503 to the CGI requests that reach it
     # (AH10246 "failed reading PID from cgi daemon").
     conf = pyhttpd.base_config(root, mpm, (port,), cgi="cgi")
-    conf += pool(mpm, concurrency)[0] + CONFIG.format(h=htdocs)
+    conf += pool(mpm, concurrency)[0] + CONFIG + pyhttpd.docroot(htdocs)
     for policy in ("continue", "immediate", "ignore", "reject"):
         pyhttpd.write(os.path.join(htdocs, policy, "echo.cgi"), CGI, 0o755)
         conf += '<Directory "%s/%s">\n    ExpectPolicy %s\n</Directory>\n' \

@@ -56,6 +56,8 @@ ARGS = shlex.split(os.environ.get("EXPECT_TEST_ARGS", ""))
 # that went to stderr (which httpd points at its error log).
 CRASH = re.compile(r"AH00051|AH00052|exit signal|Segmentation fault|"
                    r"AddressSanitizer|runtime error:|child pid \d+ exit")
+# A line of the error log at warn or above, of any module.
+WARNING = re.compile(r"^\[[^]]+\] \[[\w.]*:(warn|error|crit|alert|emerg)\]")
 
 
 ECHO_CGI = """#!/usr/bin/python3
@@ -182,6 +184,26 @@ KeepAliveTimeout 5
 """.format(root=root, user=user, sock=sock)
 
 
+DOCROOT = """DocumentRoot "{h}"
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "{h}">
+    Options +ExecCGI
+{inner}    Require all granted
+</Directory>
+"""
+
+
+def docroot(htdocs, *directives):
+    """The document root every configuration here has: `htdocs`, where
+    CGI scripts run and every client is let in, with `directives` added
+    to its <Directory>; nothing else of the file system."""
+    return DOCROOT.format(h=htdocs,
+                          inner="".join("    %s\n" % d for d in directives))
+
+
 def prepare_root(root):
     if os.path.exists(root):
         shutil.rmtree(root)
@@ -209,6 +231,10 @@ def configtest(conf_path):
 
 
 class Httpd:
+    # Every Httpd started and not yet stopped: the suite checks their error
+    # logs after each test (conftest.error_log_check).
+    running = []
+
     def __init__(self, root, conf_text, ports):
         self.root = root
         self.conf = os.path.join(root, "httpd.conf")
@@ -228,6 +254,7 @@ class Httpd:
         # Its own process group: prefork signals its whole group on stop.
         self.proc = subprocess.Popen(cmd, start_new_session=True,
                                      env=apache2_env())
+        Httpd.running.append(self)
         deadline = time.time() + (60 if WRAPPER else 15)
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -241,6 +268,8 @@ class Httpd:
         raise RuntimeError("apache2 did not start listening")
 
     def stop(self):
+        if self in Httpd.running:
+            Httpd.running.remove(self)
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -264,3 +293,8 @@ class Httpd:
         """The error log lines since `offset` that say a child died."""
         return [line for line in self.log_since(offset).splitlines()
                 if CRASH.search(line)]
+
+    def warnings(self, offset=0):
+        """The error log lines since `offset` at warn or above."""
+        return [line for line in self.log_since(offset).splitlines()
+                if WARNING.search(line)]

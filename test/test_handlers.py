@@ -113,8 +113,7 @@ KEPT_SHTML = '<!--#include virtual="/cgi/digest.cgi" -->'
 
 # The handlers, by the path under /<policy>/ that reaches each.
 CONFIG = """
-DocumentRoot "{h}"
-AddHandler cgi-script .cgi
+{docroot}AddHandler cgi-script .cgi
 AddHandler lua-script .lua
 AddHandler wsgi-script .wsgi
 AddOutputFilter INCLUDES .shtml
@@ -128,11 +127,6 @@ AddOutputFilter INCLUDES .shtml
     PerlSwitches -I{root}/perl
     PerlModule ExpectDigest
 </IfModule>
-<Directory "{h}">
-    Options +ExecCGI +Includes
-    AllowOverride None
-    Require all granted
-</Directory>
 <IfModule dav_module>
     <LocationMatch "^/[a-z]+/dav/">
         Dav On
@@ -346,7 +340,8 @@ def make_site(name, with_module, fpm, backend):
     conf += ("LogLevel info expect:trace2\n"
              'CustomLog "%s/outcome.log" "%%{EXPECT_OUTCOME}e %%U%%q"\n'
              % root) if with_module else ""
-    conf += CONFIG.format(h=h, root=root, fpm=fpm.port if fpm else 9,
+    conf += CONFIG.format(h=h, root=root,
+                          docroot=pyhttpd.docroot(h, "Options +Includes"), fpm=fpm.port if fpm else 9,
                           php="" if NO_MOD_PHP else MOD_PHP,
                           policies=policies)
     httpd = pyhttpd.Httpd(root, conf, (port,))
@@ -493,6 +488,7 @@ def test_limit_request_body_answers_413(sites, policy, path):
     ex.conn.close()
 
 
+@pytest.mark.log_expected(r"AH01412: Requested content-length")
 @pytest.mark.parametrize("policy", POLICIES)
 def test_kept_body_over_its_size(sites, policy):
     skip_unless_available(("include", "request"))

@@ -293,6 +293,7 @@ def test_ignore_chunked_body(server):
     assert resp.json() == {"length": 1000, "expect": None}
 
 
+@pytest.mark.log_expected(r"AH01630: client denied")
 @pytest.mark.parametrize("path,status", [
     ("/dir-ignore/auth/echo.cgi", 401),
     ("/dir-ignore/denied/echo.cgi", 403),
@@ -312,6 +313,7 @@ def test_ignore_response_without_the_body_does_not_wait(server, path,
         assert ex.final.body == b"local 404 document\n"
 
 
+@pytest.mark.log_expected(r"AH01630: client denied")
 def test_ignore_body_after_an_early_response_is_not_a_request(server):
     ex = expect_exchange(server.port, "/dir-ignore/denied/echo.cgi", BODY,
                          wait=5)
@@ -355,6 +357,7 @@ def test_immediate_waits_for_per_directory_rewrite(server):
     assert_prompt_close(ex)
 
 
+@pytest.mark.log_expected(r"AH01630: client denied")
 def test_immediate_waits_for_authorization(server):
     ex = expect_exchange(server.port, "/dir-immediate/denied/echo.cgi", BODY,
                          wait=3)
@@ -382,7 +385,7 @@ def test_decisions_are_logged(server):
     expect_exchange(server.port, "/dir-reject/echo.cgi?logged", wait=3)
     log = server.httpd.log_since(offset)
     assert "[expect:info]" in log
-    assert ("mod_expect: rejecting 'Expect: 100-continue' for "
+    assert ("mod_expect: EX009: rejecting 'Expect: 100-continue' for "
             "/dir-reject/echo.cgi (ExpectPolicy reject)") in log
     assert "[expect:trace1]" in log
 
@@ -426,6 +429,7 @@ HANGING_CASES = [
 ]
 
 
+@pytest.mark.log_expected(r"AH01630: client denied")
 @pytest.mark.parametrize("path,status,read", HANGING_CASES)
 def test_100_first_before_a_final_response(server, path, status, read):
     # The client would hang on a final response without a 100 before it.

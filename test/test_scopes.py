@@ -107,11 +107,13 @@ def test_invalid_env_is_logged_and_ignored(server):
     offset = server.httpd.log_size()
     assert_policy(exchange(server, "continue", "/env/bogus"), "continue")
     log = server.httpd.log_since(offset)
-    assert ("mod_expect: ignoring environment variable expect-policy=bogus"
+    assert ("mod_expect: EX001: ignoring environment variable "
+            "expect-policy=bogus"
             in log)
     assert "continue|immediate|ignore|reject" in log
 
 
+@pytest.mark.log_expected(r"ExpectPolicy not allowed here")
 def test_htaccess_needs_allowoverride_fileinfo(server):
     offset = server.httpd.log_size()
     ex = expect_exchange(server.port, "/noallow/echo.cgi")

@@ -16,12 +16,7 @@ CONFIG = """
 ServerTokens Full
 StartServers 3
 LogLevel info
-DocumentRoot "{h}"
-<Directory "{h}">
-    Options +ExecCGI
-    Require all granted
-</Directory>
-<Directory "{h}/reject">
+{docroot}<Directory "{h}/reject">
     ExpectPolicy reject
 </Directory>
 <Directory "{h}/ignore">
@@ -48,7 +43,7 @@ def httpd():
         write(os.path.join(h, d, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
     port = pyhttpd.free_port()
     server = pyhttpd.Httpd(root, pyhttpd.base_config(
-        root, MPM, (port,), ("status", "info")) + CONFIG.format(h=h),
+        root, MPM, (port,), ("status", "info")) + CONFIG.format(h=h, docroot=pyhttpd.docroot(h)),
         (port,))
     server.start()
     yield server

@@ -145,14 +145,11 @@ def test_configtest(tmp_path):
     root = tmp_conf_dir(tmp_path)
     for snippet, message in [
         ("<Directory /x>\nExpectUnknown ignore\n</Directory>",
-         "ExpectUnknown is allowed in the server config and <VirtualHost> "
-         "only"),
+         "ExpectUnknown not allowed in <Directory> context"),
         ("<Location /x>\nExpectUnknown ignore\n</Location>",
-         "ExpectUnknown is allowed in the server config and <VirtualHost> "
-         "only"),
+         "ExpectUnknown not allowed in <Location> context"),
         ("<If \"true\">\nExpectUnknown ignore\n</If>",
-         "ExpectUnknown is allowed in the server config and <VirtualHost> "
-         "only"),
+         "ExpectUnknown not allowed in <If> context"),
         ("ExpectUnknown maybe",
          "ExpectUnknown must be one of reject|ignore, not 'maybe'"),
         ("ExpectUnknown ignore\n<VirtualHost *:80>\nExpectUnknown reject\n"

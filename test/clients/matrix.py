@@ -17,17 +17,16 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+# test/ is on PYTHONPATH (make test-clients).
+import pyhttpd
+from backend import Backend
 
-import pyhttpd  # noqa: E402
-from backend import Backend  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 from conftest import MPM, POLICIES, PASSWORD, USER  # noqa: E402
 from pyhttpd import write  # noqa: E402
 
