@@ -29,8 +29,7 @@ CASES = [("proxy", "continue"), ("proxy", "immediate"),
 
 def main():
     lib.stage_module()
-    backend.DELAY = DELAY
-    back = backend.Backend()
+    back = backend.Backend(delay=DELAY)
     root = lib.new_root("ttfc")
     port = pyhttpd.free_port()
     htdocs = os.path.join(root, "htdocs")
