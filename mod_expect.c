@@ -1349,7 +1349,15 @@ static void expect_unwanted_body(request_rec *r)
     request_rec *orig = expect_original(r);
     int quiet;
 
-    if (!req || !expect_body_pending(r, req)) {
+    if (!req) {
+        return;
+    }
+    if (!expect_body_pending(r, req)) {
+        if (req->outcome == EXPECT_OUTCOME_PENDING) {
+            /* The body was asked for; the error response starts the
+             * output anew, and the outcome is still to be shown. */
+            expect_watch_response(r);
+        }
         return;
     }
     quiet = req->policy == EXPECT_POLICY_REJECT

@@ -189,6 +189,13 @@ ProxyPass "/main-proxy" "{b}/main"
 </VirtualHost>
 """
 
+# A CGI script that reads the body, then fails before its headers (500).
+READ_FAIL_CGI = """#!/usr/bin/python3
+import sys
+sys.stdin.buffer.read()
+sys.exit(1)
+"""
+
 # A handler that answers without reading the request body.
 NOREAD_LUA = """function handle(r)
     r.content_type = "text/plain"
@@ -257,6 +264,8 @@ def make_documents(root, backend):
         write(os.path.join(h, "dir-" + p, "noread.lua"), NOREAD_LUA)
         write(os.path.join(h, "dir-" + p, "noread-flush.lua"),
               NOREAD_FLUSH_LUA)
+        write(os.path.join(h, "dir-" + p, "read-fail.cgi"), READ_FAIL_CGI,
+              0o755)
     write(os.path.join(h, "errors", "404.html"), "local 404 document\n")
     write(os.path.join(h, "errors", "417.html"), "local 417 document\n")
     for p in POLICIES:

@@ -38,6 +38,8 @@ rows named fail (event MPM).
     response starts before the body                  ignore flushed
   EXPECT_RESPONSE: the outcome at EOS                continue read, not-read,
                                                      errordoc-417
+  expect_unwanted_body(): the outcome of an error
+    response after the body was read                 continue read-500
 EXPECT_FIN (the FIN with the quiet 417) is proven by
 test/clients/matrix.py::test_quiet_417_uploads_once.
 """
@@ -65,6 +67,7 @@ SITUATIONS = {
     "static": "static.txt",             # the default handler: a file
     "errordoc-417": "edoc-417/echo.cgi",    # a local ErrorDocument 417
     "redirect": "front",                # RewriteRule to echo.cgi, per-dir
+    "read-500": "read-fail.cgi",        # a CGI reads the body, then fails
 }
 
 Row = collections.namedtuple("Row", "status interim sent announced kept "
@@ -126,6 +129,10 @@ WIRE = {
     ("immediate", "redirect"): Row(200, True, True, False, True, "immediate"),
     ("ignore", "redirect"): Row(200, False, True, False, True, "ignored"),
     ("reject", "redirect"): Row(417, False, False, False, False, "rejected"),
+    ("continue", "read-500"): Row(500, True, True, True, False, "continue"),
+    ("immediate", "read-500"): Row(500, True, True, True, False, "immediate"),
+    ("ignore", "read-500"): Row(500, False, True, True, False, "ignored"),
+    ("reject", "read-500"): Row(417, False, False, False, False, "rejected"),
 }
 
 
@@ -153,7 +160,9 @@ def exchange(server, policy, situation):
 
 
 @pytest.mark.log_expected(r"AH01630: client denied", r"AH01618: user",
-                          r"AH01614: client used wrong authentication")
+                          r"AH01614: client used wrong authentication",
+                          r"End of script output before headers: "
+                          r"read-fail\.cgi")
 @pytest.mark.parametrize("situation", SITUATIONS)
 @pytest.mark.parametrize("policy", POLICIES)
 def test_wire(server, policy, situation):
