@@ -14,6 +14,7 @@ import pytest
 
 import pyhttpd
 from backend import Backend
+from client import head
 from pyhttpd import write
 
 # Generated configurations, documents and logs, never tests.
@@ -373,6 +374,15 @@ def error_log_check(request):
                      if not any(p.search(line) for p in expected)
                      and line not in problems]
     assert not problems, "in the error log:\n" + "\n".join(problems)
+
+
+def serves_another_request(conn):
+    """The connection is kept alive: it serves a GET of a static file."""
+    try:
+        conn.send(head("GET", "/dir-continue/static.txt", expect=None))
+        return conn.read_response("GET", 3).body == b"static\n"
+    except (EOFError, ConnectionError):
+        return False
 
 
 def tmp_conf_dir(tmp_path):

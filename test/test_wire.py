@@ -44,13 +44,12 @@ EXPECT_FIN (the FIN with the quiet 417) is proven by
 test/clients/matrix.py::test_quiet_417_uploads_once.
 """
 import collections
-import errno
 import time
 
 import pytest
 
-from client import expect_exchange, head
-from conftest import POLICIES
+from client import expect_exchange
+from conftest import POLICIES, serves_another_request
 from test_outcome import outcome_of
 
 # The situations, by the path under /dir-<policy>/ that makes each.
@@ -136,24 +135,13 @@ WIRE = {
 }
 
 
-def kept_alive(ex):
-    """The connection serves another request."""
-    try:
-        ex.conn.send(head("GET", "/dir-continue/static.txt", expect=None))
-        return ex.conn.read_response("GET", 3).body == b"static\n"
-    except (EOFError, OSError) as e:
-        if isinstance(e, OSError) and e.errno not in (
-                errno.ECONNRESET, errno.EPIPE, None):
-            raise
-        return False
-
-
 def exchange(server, policy, situation):
     row_id = "%s-%s-%d" % (policy, situation, time.monotonic_ns())
     path = "/dir-%s/%s?row=%s" % (policy, SITUATIONS[situation], row_id)
     ex = expect_exchange(server.port, path, wait=1.0)
     seen = Row(ex.final.status, ex.interim is not None, ex.body_sent,
-               "close" in ex.final.connection(), kept_alive(ex),
+               "close" in ex.final.connection(),
+               serves_another_request(ex.conn),
                outcome_of(server, row_id)[0])
     ex.conn.close()
     return seen
