@@ -135,7 +135,8 @@ test-valgrind: deps
 
 # Mixed traffic, 100 clients for 25 s with two graceful restarts, under
 # prefork and event: every answer checked, no crash, no growth of open
-# files or resident memory beyond the bounds stated in test/load.py.
+# files or resident memory beyond the bounds stated in test/load.py. Then
+# once more beside ModSecurity, with the module's log at trace2.
 LOAD_MPMS ?= prefork event
 
 load: deps
@@ -144,6 +145,8 @@ load: deps
 	    echo "=== load test, $$mpm MPM"; \
 	    $(PYTHON) test/load.py $$mpm || exit 1; \
 	done
+	@echo "=== load test, event MPM, beside ModSecurity at expect:trace2"
+	$(PYTHON) test/load.py event --modsecurity --duration 15
 
 fuzz/fuzz_expect_field: fuzz/fuzz_expect_field.c expect_field.c expect_field.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_expect_field.c expect_field.c

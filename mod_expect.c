@@ -488,7 +488,7 @@ static expect_req_t *expect_req_make(request_rec *r)
         r = expect_original(r);
         req = apr_pcalloc(r->pool, sizeof(*req));
         ap_set_module_config(r->request_config, &expect_module, req);
-        apr_pool_cleanup_register(r->pool, r, expect_count_outcome,
+        apr_pool_cleanup_register(r->pool, req, expect_count_outcome,
                                   apr_pool_cleanup_null);
     }
     return req;
@@ -512,11 +512,15 @@ static void expect_show_outcome(request_rec *r, expect_req_t *req)
     }
 }
 
+/* Logged here, while the request is whole: when it is counted, its pool
+ * is going and other modules' error_log hooks must not see it. */
 static void expect_set_outcome(request_rec *r, expect_req_t *req,
                                expect_outcome_e outcome)
 {
     req->outcome = outcome;
     expect_show_outcome(r, req);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOGNO(014)
+                  "outcome %s", expect_outcomes[outcome].value);
 }
 
 /* --------------------------------------------------------------------
@@ -1498,19 +1502,18 @@ static apr_status_t expect_fin_filter(ap_filter_t *f, apr_bucket_brigade *bb)
  */
 
 /* The request ends (its pool goes, after the access log): its outcome
- * counts, in server-status. */
+ * counts, in server-status. Nothing else: the request's sub-pools, and
+ * with them other modules' memory of it, are gone by now, so neither the
+ * request nor a hook of another module (error_log) is reached from here. */
 static apr_status_t expect_count_outcome(void *data)
 {
-    request_rec *r = data;
-    expect_req_t *req = expect_req_of(r);
+    const expect_req_t *req = data;
     expect_outcome_e outcome = req->outcome == EXPECT_OUTCOME_PENDING
                                ? EXPECT_OUTCOME_UNREAD : req->outcome;
 
     if (expect_shared) {
         expect_count_inc(&expect_shared->outcomes[outcome]);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, EXPECT_LOGNO(014)
-                  "outcome %s", expect_outcomes[outcome].value);
     return APR_SUCCESS;
 }
 
