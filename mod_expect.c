@@ -455,7 +455,9 @@ typedef struct {
     int continue_first;         /* expect-100-first: a 100 Continue goes
                                  * before any final response */
     int response_started;       /* the final response has begun */
-    apr_interval_time_t ignore_grace;
+    apr_interval_time_t ignore_grace;   /* 0 once its 100 is sent */
+    apr_time_t grace_start;     /* the first read of the body, under
+                                 * "ignore" with a grace */
 } expect_req_t;
 
 static apr_status_t expect_count_outcome(void *data);
@@ -1086,16 +1088,29 @@ static int expect_before_default_handler(request_rec *r)
 }
 
 /* ExpectPolicy ignore: a client without a 100-continue timer of its own
- * (aiohttp, Node's http) never sends the body. A blocking read that finds
- * no body looks for it for ExpectIgnoreGrace, with non-blocking reads (the
- * same on HTTP/1.x and HTTP/2), then sends the 100 after all. */
+ * (aiohttp, Node's http) never sends the body. Once ExpectIgnoreGrace has
+ * passed since the first read of the body, and no body came, the 100 goes
+ * after all, once. */
+static void expect_continue_after_grace(ap_filter_t *f, expect_req_t *req)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOGNO(011)
+                  "no body after %" APR_TIME_T_FMT " ms, sending 100 "
+                  "Continue after all (ExpectIgnoreGrace)",
+                  apr_time_as_msec(req->ignore_grace));
+    req->ignore_grace = 0;
+    f->r->expecting_100 = 1;
+    expect_send_continue(f->r);
+}
+
+/* A blocking read looks for the body until the grace is over, with
+ * non-blocking reads (the same on HTTP/1.x and HTTP/2). */
 static apr_status_t expect_read_after_grace(ap_filter_t *f,
                                             apr_bucket_brigade *bb,
                                             ap_input_mode_t mode,
                                             apr_off_t readbytes,
                                             expect_req_t *req)
 {
-    apr_time_t deadline = apr_time_now() + req->ignore_grace;
+    apr_time_t deadline = req->grace_start + req->ignore_grace;
 
     for (;;) {
         apr_status_t rv = ap_get_brigade(f->next, bb, mode,
@@ -1112,12 +1127,7 @@ static apr_status_t expect_read_after_grace(ap_filter_t *f,
         }
         apr_sleep(EXPECT_IGNORE_POLL);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOGNO(011)
-                  "no body after %" APR_TIME_T_FMT " ms, sending 100 "
-                  "Continue after all (ExpectIgnoreGrace)",
-                  apr_time_as_msec(req->ignore_grace));
-    f->r->expecting_100 = 1;
-    expect_send_continue(f->r);
+    expect_continue_after_grace(f, req);
     return ap_get_brigade(f->next, bb, mode, APR_BLOCK_READ, readbytes);
 }
 
@@ -1130,17 +1140,24 @@ static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                        apr_off_t readbytes)
 {
     expect_req_t *req = expect_req_of(f->r);
+    int grace = req->policy == EXPECT_POLICY_IGNORE && req->ignore_grace > 0
+                && mode == AP_MODE_READBYTES && !req->response_started;
 
     if (req->body_unread) {
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
         return APR_SUCCESS;
+    }
+    if (grace && !req->grace_start) {
+        req->grace_start = apr_time_now();
     }
     if (block == APR_NONBLOCK_READ && req->policy == EXPECT_POLICY_IGNORE) {
         /* mod_proxy_http looks ahead without blocking: under "ignore" the
          * body counts as read once something comes back. Otherwise the
          * core's own expecting_100 tells, and the filter is gone at once:
          * mod_proxy_http streams a body with its Content-Length only when
-         * the request has no input filter of its own. */
+         * the request has no input filter of its own. A reader that only
+         * polls (mod_proxy_http2) gets the grace's 100 from a poll that
+         * finds nothing once the grace is over. */
         apr_status_t rv = ap_get_brigade(f->next, bb, mode, block,
                                          readbytes);
 
@@ -1148,12 +1165,15 @@ static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
             req->body_read = 1;
             ap_remove_input_filter(f);
         }
+        else if (grace && (rv == APR_SUCCESS || APR_STATUS_IS_EAGAIN(rv))
+                 && apr_time_now() - req->grace_start >= req->ignore_grace) {
+            expect_continue_after_grace(f, req);
+        }
         return rv;
     }
     req->body_read = 1;
     ap_remove_input_filter(f);
-    if (req->policy == EXPECT_POLICY_IGNORE && req->ignore_grace > 0
-        && mode == AP_MODE_READBYTES && !req->response_started) {
+    if (grace) {
         return expect_read_after_grace(f, bb, mode, readbytes, req);
     }
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
