@@ -69,8 +69,13 @@ test: deps
 # (null, object-size). ASan covers what they would catch: a null
 # dereference is a SEGV it reports, an access out of bounds hits its
 # redzones.
+# The event run loads ModSecurity beside the module in every httpd it
+# starts (EXPECT_TEST_BESIDE), at the suite's own expect:trace2: its
+# error_log hook reads the memory of every request the module logs.
 ASAN_CC      ?= clang
 ASAN_MPMS    ?= event prefork
+ASAN_BESIDE_MPM ?= event
+ASAN_BESIDE  ?= unique_id security2
 ASAN_CFLAGS   = -g -O1 -fPIC -shared -Wall -Wextra -Werror \
                 -Wno-missing-field-initializers -Wno-null-pointer-subtraction \
                 -fsanitize=address,undefined -fno-sanitize=null,object-size \
@@ -93,8 +98,10 @@ test-asan: deps
 	$(MAKE) build/asan/mod_expect.so
 	rm -rf $(ASAN_RUN) && mkdir -p -m 1777 $(ASAN_RUN)
 	@status=0; for mpm in $(ASAN_MPMS); do \
-	    echo "=== mod_expect tests, ASan+UBSan, $$mpm MPM"; \
-	    $(ASAN_ENV) EXPECT_TEST_MPM=$$mpm $(PYTHON) -m pytest -q test \
+	    beside=; [ $$mpm = "$(ASAN_BESIDE_MPM)" ] && beside="$(ASAN_BESIDE)"; \
+	    echo "=== mod_expect tests, ASan+UBSan, $$mpm MPM$${beside:+, beside $$beside}"; \
+	    $(ASAN_ENV) EXPECT_TEST_BESIDE="$$beside" EXPECT_TEST_MPM=$$mpm \
+	        $(PYTHON) -m pytest -q test \
 	        || { status=1; break; }; \
 	done; \
 	if [ -n "$$(ls -A $(ASAN_RUN))" ]; then \

@@ -46,11 +46,16 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #                        process that loads an ASan-built module)
 #   EXPECT_TEST_WRAPPER  a command line put before the serving apache2
 #   EXPECT_TEST_ARGS     more arguments for the serving apache2 (-X)
+#   EXPECT_TEST_BESIDE   httpd modules every configuration loads besides
+#                        its own ("unique_id security2": a sanitizer run
+#                        beside ModSecurity, whose error_log hook reads the
+#                        memory of each request logged)
 MOD_EXPECT = (os.environ.get("EXPECT_TEST_MODULE")
               or os.path.join(TOP, ".libs", "mod_expect.so"))
 PRELOAD = os.environ.get("EXPECT_TEST_PRELOAD", "")
 WRAPPER = shlex.split(os.environ.get("EXPECT_TEST_WRAPPER", ""))
 ARGS = shlex.split(os.environ.get("EXPECT_TEST_ARGS", ""))
+BESIDE = tuple(os.environ.get("EXPECT_TEST_BESIDE", "").split())
 
 # Lines in an error log that mean a child died, or a sanitizer report
 # that went to stderr (which httpd points at its error log).
@@ -163,7 +168,12 @@ def base_config(root, mpm, listen, modules=(), cgi=None, expect=True):
     if lacks(*needed):
         raise RuntimeError("the suite needs modules that are missing: "
                            + lacks(*needed))
-    loads = [m for m in needed + tuple(modules) if shared_module(m)]
+    if lacks(*BESIDE):
+        raise RuntimeError("EXPECT_TEST_BESIDE names modules that are "
+                           "missing: " + lacks(*BESIDE))
+    loads = [m for m in needed + BESIDE + tuple(modules)
+             if shared_module(m)]
+    loads = sorted(set(loads), key=loads.index)
     sock = 'ScriptSock "%s/cgid.sock"\n' % root if cgi == "cgid" else ""
     lines = ["LoadModule %s_module %s/mod_%s.so" % (m, MODULES, m)
              for m in loads]
