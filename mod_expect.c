@@ -23,9 +23,11 @@
  *                               handlers, CGI and proxied backends
  *   ExpectPolicy reject         417 Expectation Failed before any body
  *                               byte is read
- *   ExpectIgnoreGrace secs|off  how long "ignore" waits for a body a
- *                               handler reads before it sends 100 after all
- *                               (default 3)
+ *   ExpectIgnoreGrace secs|off  how long after the request's arrival
+ *                               "ignore" waits for a body a handler reads
+ *                               before it sends 100 after all (default 2)
+ *   ExpectClientQuirks On|Off   clients known to fare worse without a 100
+ *                               (Java's) get it as on stock httpd (On)
  *   ExpectAnnounceClose On|Off  whether the 417 of "reject" says
  *                               "Connection: close" (default Off: libcurl
  *                               then retries without Expect)
@@ -175,9 +177,12 @@ module AP_MODULE_DECLARE_DATA expect_module;
 
 #define EXPECT_UNSET -1
 
-/* ExpectIgnoreGrace: longer than the 100-continue timers of curl, Go,
- * .NET and botocore (at most 1 s), far under httpd's Timeout. */
-#define EXPECT_IGNORE_GRACE_DEFAULT apr_time_from_sec(3)
+/* ExpectIgnoreGrace, from the request's arrival: a second away from every
+ * known client's 100-continue timer (README, "ExpectIgnoreGrace"): after
+ * those of curl, PHP, Go, botocore and .NET (1 s at most), before those
+ * of Apache HttpClient (3 s) and HttpURLConnection (5 s); far under
+ * httpd's Timeout and mod_reqtimeout's body timeout. */
+#define EXPECT_IGNORE_GRACE_DEFAULT apr_time_from_sec(2)
 #define EXPECT_IGNORE_GRACE_MAX 3600
 /* How often the body is looked for during that grace period. */
 #define EXPECT_IGNORE_POLL apr_time_from_msec(20)
@@ -218,6 +223,7 @@ typedef struct {
     expect_policy_e policy;
     int announce_close;         /* Connection: close on our 417s */
     apr_interval_time_t ignore_grace;   /* EXPECT_UNSET, or 0: never */
+    int client_quirks;          /* ExpectClientQuirks: EXPECT_UNSET is On */
 } expect_dir_conf;
 
 /* Some server sets ExpectUnknown: the module parses the Expect field
@@ -235,6 +241,7 @@ static void *expect_create_dir_conf(apr_pool_t *p, char *dummy)
     conf->policy = EXPECT_POLICY_UNSET;
     conf->announce_close = EXPECT_UNSET;
     conf->ignore_grace = EXPECT_UNSET;
+    conf->client_quirks = EXPECT_UNSET;
     return conf;
 }
 
@@ -250,6 +257,8 @@ static void *expect_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                           ? base->announce_close : add->announce_close;
     new->ignore_grace = add->ignore_grace == EXPECT_UNSET
                         ? base->ignore_grace : add->ignore_grace;
+    new->client_quirks = add->client_quirks == EXPECT_UNSET
+                         ? base->client_quirks : add->client_quirks;
     return new;
 }
 
@@ -333,6 +342,19 @@ static const char *expect_set_announce_close(cmd_parms *cmd, void *dconf,
         return err;
     }
     conf->announce_close = flag;
+    return NULL;
+}
+
+static const char *expect_set_client_quirks(cmd_parms *cmd, void *dconf,
+                                            int flag)
+{
+    expect_dir_conf *conf = dconf;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_LIMIT);
+
+    if (err) {
+        return err;
+    }
+    conf->client_quirks = flag;
     return NULL;
 }
 
@@ -454,10 +476,11 @@ typedef struct {
                                  * connection after the response */
     int continue_first;         /* expect-100-first: a 100 Continue goes
                                  * before any final response */
+    int discard_reads;          /* the default handler's discard reads the
+                                 * body, as in stock httpd (a client that
+                                 * throws on an answer without a 100) */
     int response_started;       /* the final response has begun */
     apr_interval_time_t ignore_grace;   /* 0 once its 100 is sent */
-    apr_time_t grace_start;     /* the first read of the body, under
-                                 * "ignore" with a grace */
 } expect_req_t;
 
 static apr_status_t expect_count_outcome(void *data);
@@ -800,6 +823,39 @@ static expect_policy_e expect_decide_policy(request_rec *r)
                                                : conf->policy;
 }
 
+/* Clients that fare worse than on stock httpd where the module withholds
+ * a 100, known by their User-Agent (ExpectClientQuirks Off: none), and
+ * whatever the expect-100-first variable adds:
+ *  - java.net.http.HttpClient of JDK 11 to 19, expectContinue(true)
+ *    ("Java-http-client/17.0.15"), waits forever for a 100 when a final
+ *    response comes first (JDK-8286171, fixed in JDK 20): a 100 goes
+ *    before any final response.
+ *  - HttpURLConnection ("Java/17.0.15") waits 5 s for a 100, then throws
+ *    on any other answer ("Server rejected operation"), where stock httpd
+ *    sends the 100 for the default handler's discard: that discard reads
+ *    the body again. Its 417 still goes alone: the JDK loses a 417 that
+ *    comes in the same read as a 100 ("Unexpected end of file"), and
+ *    reads one that comes alone (getResponseCode()). */
+static void expect_know_client(request_rec *r, expect_req_t *req,
+                               const expect_dir_conf *conf)
+{
+    const char *agent;
+
+    req->continue_first = apr_table_get(r->subprocess_env,
+                                        EXPECT_100_FIRST_ENV) != NULL;
+    if (req->continue_first || !conf->client_quirks
+        || !(agent = apr_table_get(r->headers_in, "User-Agent"))) {
+        return;
+    }
+    if (!strncmp(agent, "Java-http-client/1", 18)
+        && agent[18] >= '1' && agent[18] <= '9' && agent[19] == '.') {
+        req->continue_first = 1;
+    }
+    else if (!strncmp(agent, "Java/", 5)) {
+        req->discard_reads = 1;
+    }
+}
+
 static int expect_has_content(request_rec *r)
 {
     const char *cl;
@@ -993,8 +1049,7 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
 #endif
     conf = ap_get_module_config(r->per_dir_config, &expect_module);
     req->policy = expect_decide_policy(r);
-    req->continue_first = apr_table_get(r->subprocess_env,
-                                        EXPECT_100_FIRST_ENV) != NULL;
+    expect_know_client(r, req, conf);
     req->ignore_grace = conf->ignore_grace == EXPECT_UNSET
                         ? EXPECT_IGNORE_GRACE_DEFAULT : conf->ignore_grace;
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOGNO(008)
@@ -1070,7 +1125,8 @@ static EXPECT_NOINLINE int expect_default_handler_next(request_rec *r)
 
     if (r->main || !(req = expect_req_of(r))
         || !expect_body_pending(r, req) || expect_body_filtered(r)
-        || expect_over_limit(r) || req->continue_first) {
+        || expect_over_limit(r) || req->continue_first
+        || req->discard_reads) {
         return DECLINED;
     }
     expect_leave_body_unread(r, req, "only the default handler's discard "
@@ -1089,13 +1145,19 @@ static int expect_before_default_handler(request_rec *r)
 
 /* ExpectPolicy ignore: a client without a 100-continue timer of its own
  * (aiohttp, Node's http) never sends the body. Once ExpectIgnoreGrace has
- * passed since the first read of the body, and no body came, the 100 goes
- * after all, once. */
+ * passed since the request arrived, when the client's own timer started,
+ * and a read of the body finds none, the 100 goes after all, once. */
+static apr_time_t expect_grace_end(ap_filter_t *f, const expect_req_t *req)
+{
+    return expect_original(f->r)->request_time + req->ignore_grace;
+}
+
 static void expect_continue_after_grace(ap_filter_t *f, expect_req_t *req)
 {
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, f->r, EXPECT_LOGNO(011)
-                  "no body after %" APR_TIME_T_FMT " ms, sending 100 "
-                  "Continue after all (ExpectIgnoreGrace)",
+                  "no body %" APR_TIME_T_FMT " ms after the request "
+                  "arrived, sending 100 Continue after all "
+                  "(ExpectIgnoreGrace)",
                   apr_time_as_msec(req->ignore_grace));
     req->ignore_grace = 0;
     f->r->expecting_100 = 1;
@@ -1110,7 +1172,7 @@ static apr_status_t expect_read_after_grace(ap_filter_t *f,
                                             apr_off_t readbytes,
                                             expect_req_t *req)
 {
-    apr_time_t deadline = req->grace_start + req->ignore_grace;
+    apr_time_t deadline = expect_grace_end(f, req);
 
     for (;;) {
         apr_status_t rv = ap_get_brigade(f->next, bb, mode,
@@ -1147,9 +1209,6 @@ static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
         return APR_SUCCESS;
     }
-    if (grace && !req->grace_start) {
-        req->grace_start = apr_time_now();
-    }
     if (block == APR_NONBLOCK_READ && req->policy == EXPECT_POLICY_IGNORE) {
         /* mod_proxy_http looks ahead without blocking: under "ignore" the
          * body counts as read once something comes back. Otherwise the
@@ -1166,7 +1225,7 @@ static apr_status_t expect_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
             ap_remove_input_filter(f);
         }
         else if (grace && (rv == APR_SUCCESS || APR_STATUS_IS_EAGAIN(rv))
-                 && apr_time_now() - req->grace_start >= req->ignore_grace) {
+                 && apr_time_now() >= expect_grace_end(f, req)) {
             expect_continue_after_grace(f, req);
         }
         return rv;
@@ -1679,9 +1738,16 @@ static const command_rec expect_cmds[] = {
                   "reject (417, the default) or ignore"),
     AP_INIT_TAKE1("ExpectIgnoreGrace", expect_set_ignore_grace, NULL,
                   OR_FILEINFO,
-                  "Seconds that ExpectPolicy ignore waits for a body that a "
-                  "handler reads before it sends 100 Continue after all "
-                  "(default 3; 0 or off: never)"),
+                  "Seconds after the request's arrival that ExpectPolicy "
+                  "ignore waits for a body that a handler reads before it "
+                  "sends 100 Continue after all (default 2; 0 or off: "
+                  "never)"),
+    AP_INIT_FLAG("ExpectClientQuirks", expect_set_client_quirks, NULL,
+                 OR_FILEINFO,
+                 "On (default): clients known to fare worse without a 100 "
+                 "Continue (Java's HttpClient before JDK 20, "
+                 "HttpURLConnection) get it as on stock httpd; Off: they "
+                 "do not"),
     AP_INIT_FLAG("ExpectAnnounceClose", expect_set_announce_close, NULL,
                  OR_FILEINFO,
                  "On: the 417 of ExpectPolicy reject says 'Connection: "

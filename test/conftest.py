@@ -114,6 +114,9 @@ ProxyPass "/main-proxy" "{b}/main"
 <Directory "{h}/dir-ignore/nograce">
     ExpectIgnoreGrace off
 </Directory>
+<Directory "{h}/dir-continue/noquirks">
+    ExpectClientQuirks Off
+</Directory>
 <Directory "{h}/dir-reject/announce">
     ExpectAnnounceClose On
 </Directory>
@@ -197,6 +200,17 @@ sys.stdin.buffer.read()
 sys.exit(1)
 """
 
+# A handler that reads the body 1.5 s after it starts (mod_cgi would
+# read it at once, to feed the script).
+SLOW_READ_LUA = """function handle(r)
+    os.execute("sleep 1.5")
+    local data = r:requestbody() or ""
+    r.content_type = "application/json"
+    r:puts('{"length": ' .. #data .. ', "expect": null}')
+    return apache2.OK
+end
+"""
+
 # A handler that answers without reading the request body.
 NOREAD_LUA = """function handle(r)
     r.content_type = "text/plain"
@@ -252,7 +266,7 @@ def make_documents(root, backend):
     cgi = pyhttpd.echo_cgi(trace)
     dirs = ["", "dir-reject/inner", "dir-reject/announce", "ht-reject/inner",
             "dir-ignore/grace", "dir-ignore/nograce", "noallow", "env-dir",
-            "ed-local", "ed-ht", "files"]
+            "ed-local", "ed-ht", "files", "dir-continue/noquirks"]
     for p in POLICIES:
         dirs += ["dir-" + p, "ht-" + p] + ["dir-%s/%s" % (p, d) for d in
                                            ("auth", "denied", "edoc",
@@ -261,6 +275,8 @@ def make_documents(root, backend):
         write(os.path.join(h, d, "echo.cgi"), cgi, 0o755)
         write(os.path.join(h, d, "static.txt"), "static\n")
     write(os.path.join(h, "ed-local", "417.html"), "local 417 document\n")
+    write(os.path.join(h, "dir-ignore", "grace", "slow-read.lua"),
+          SLOW_READ_LUA)
     for p in POLICIES:
         write(os.path.join(h, "dir-" + p, "noread.lua"), NOREAD_LUA)
         write(os.path.join(h, "dir-" + p, "noread-flush.lua"),

@@ -20,6 +20,7 @@ def configtest(tmp_path, snippet):
 GOOD = """
 ExpectPolicy continue
 ExpectAnnounceClose off
+ExpectClientQuirks on
 <VirtualHost *:80>
     ExpectPolicy REJECT
     ExpectAnnounceClose On
@@ -64,6 +65,12 @@ def test_the_suite_config_is_clean(server):
      "ExpectPolicy takes one argument"),
     ("ExpectAnnounceClose maybe",
      "ExpectAnnounceClose must be On or Off"),
+    ("ExpectClientQuirks some",
+     "ExpectClientQuirks must be On or Off"),
+    ("<Location /x>\n<Limit POST>\nExpectClientQuirks off\n</Limit>\n"
+     "</Location>",
+     "ExpectClientQuirks cannot occur within <Limit> or <LimitExcept> "
+     "section"),
     ("<Location /x>\n<Limit PUT>\nExpectAnnounceClose on\n</Limit>\n"
      "</Location>",
      "ExpectAnnounceClose cannot occur within <Limit> or <LimitExcept> "
@@ -84,3 +91,13 @@ def test_sample_config_parses(tmp_path):
     rc, out = configtest(tmp_path, "Include %s/conf/expect.conf\n"
                          % pyhttpd.TOP)
     assert rc == 0 and out.strip() == "Syntax OK"
+
+
+def test_sample_config_enables_nothing():
+    # What a bare LoadModule line gives is what the shipped file gives:
+    # no safety rule lives in it (the matrix of real clients, make
+    # test-clients, includes it).
+    with open(os.path.join(pyhttpd.TOP, "conf", "expect.conf")) as f:
+        active = [line.strip() for line in f
+                  if line.strip() and not line.strip().startswith("#")]
+    assert active == ["<IfModule expect_module>", "</IfModule>"]

@@ -256,9 +256,20 @@ def test_ignore_sends_100_after_the_grace_period(server):
     assert_keepalive(ex)
 
 
-def test_ignore_default_grace_is_longer_than_client_timers(server):
+def test_ignore_default_grace_sits_between_client_timers(server):
+    # After the 1 s of curl, Go, botocore, .NET; before Apache HttpClient's
+    # 3 s and HttpURLConnection's 5 s.
     ex = expect_exchange(server.port, "/dir-ignore/echo.cgi", BODY, wait=5)
-    assert ex.interim.status == 100 and 2.9 < ex.t_interim < 4
+    assert ex.interim.status == 100 and 1.9 < ex.t_interim < 2.9
+    assert ex.final.json() == {"length": 1000, "expect": None}
+
+
+def test_ignore_grace_counts_from_the_request(server):
+    # The client's timer started when it sent the request: a handler that
+    # reads 1.5 s later, past a grace of 1 s, gets the 100 at once.
+    ex = expect_exchange(server.port, "/dir-ignore/grace/slow-read.lua",
+                         BODY, wait=5)
+    assert ex.interim.status == 100 and 1.4 < ex.t_interim < 2.2
     assert ex.final.json() == {"length": 1000, "expect": None}
 
 
@@ -441,6 +452,82 @@ def test_100_first_before_a_final_response(server, path, status, read):
         # The body was not read: the connection closes, announced.
         assert "close" in ex.final.connection()
         assert ex.conn.closed()
+
+
+# Clients the module knows without any configuration (ExpectClientQuirks)
+
+JAVA_HTTP_CLIENT = ["User-Agent: Java-http-client/17.0.15"]
+HTTP_URL_CONNECTION = ["User-Agent: Java/17.0.15"]
+
+
+@pytest.mark.log_expected(r"AH01630: client denied")
+@pytest.mark.parametrize("path,status,read", HANGING_CASES)
+def test_java_http_client_gets_100_first_built_in(server, path, status,
+                                                  read):
+    # JDK 11 to 19 wait forever for a 100 before a final response; the
+    # test configuration has no rule for them, as a bare LoadModule.
+    ex = expect_exchange(server.port, path, BODY, wait=3,
+                         extra=JAVA_HTTP_CLIENT)
+    assert ex.interim.status == 100 and ex.body_sent
+    assert ex.final.status == status
+    if read:
+        assert_keepalive(ex)
+    else:
+        assert ex.conn.closed()
+
+
+def test_java_http_client_20_and_later_is_not_a_quirk(server):
+    ex = expect_exchange(server.port, "/dir-continue/missing.txt", BODY,
+                         wait=3, extra=["User-Agent: Java-http-client/21.0.2"])
+    assert ex.final.status == 404
+    assert ex.interim is None and not ex.body_sent
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/dir-continue/static.txt", 200),
+    ("/dir-continue/missing.txt", 404),
+    ("/dir-continue/edoc/missing.txt", 404),
+])
+def test_http_url_connection_gets_100_for_the_discard(server, path, status):
+    # It throws on any answer to its Expect but a 100 (within its 5 s):
+    # the default handler's discard reads the body, as on stock httpd.
+    ex = expect_exchange(server.port, path, BODY, wait=6,
+                         extra=HTTP_URL_CONNECTION)
+    assert ex.interim.status == 100 and ex.t_interim < 1 and ex.body_sent
+    assert ex.final.status == status
+    assert_keepalive(ex)
+
+
+@pytest.mark.parametrize("path", ["/dir-reject/echo.cgi?huc",
+                                  "/ed-local/echo.cgi?huc"])
+def test_http_url_connection_gets_its_417_alone(server, path):
+    # A 417 in the same read as a 100 is lost to it; alone, the
+    # application reads it (getResponseCode()).
+    ex = expect_exchange(server.port, path, BODY, wait=6,
+                         extra=HTTP_URL_CONNECTION)
+    assert ex.final.status == 417
+    assert ex.interim is None and not ex.body_sent
+
+
+@pytest.mark.log_expected(r"AH01630: client denied")
+@pytest.mark.parametrize("path,status", [
+    ("/dir-continue/auth/echo.cgi", 401),
+    ("/dir-continue/denied/echo.cgi", 403),
+])
+def test_http_url_connection_errors_as_on_stock(server, path, status):
+    # httpd itself sends no 100 before an error: nor does the module.
+    ex = expect_exchange(server.port, path, BODY, wait=6,
+                         extra=HTTP_URL_CONNECTION)
+    assert ex.final.status == status
+    assert ex.interim is None and not ex.body_sent
+
+
+@pytest.mark.parametrize("agent", JAVA_HTTP_CLIENT + HTTP_URL_CONNECTION)
+def test_client_quirks_off_lifts_them(server, agent):
+    ex = expect_exchange(server.port, "/dir-continue/noquirks/missing.txt",
+                         BODY, wait=6, extra=[agent])
+    assert ex.final.status == 404
+    assert ex.interim is None and not ex.body_sent
 
 
 def test_100_first_under_ignore_gets_its_100(server):
