@@ -160,23 +160,34 @@ class Exchange:
         self.conn = None
 
 
+def chunked(body, size=4096):
+    """`body` in the chunked transfer coding, `size` bytes a chunk."""
+    return b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + size]),
+                                       body[i:i + size])
+                    for i in range(0, len(body), size)) + b"0\r\n\r\n"
+
+
 def expect_exchange(port, path, body=b"x" * 1000, host="localhost",
                     method="POST", wait=1.0, expect="100-continue",
-                    version="HTTP/1.1", extra=(), timeout=8):
+                    version="HTTP/1.1", extra=(), timeout=8, chunks=False):
     """Send the head, wait up to `wait` seconds for 100 Continue or a final
     response (as curl does), send the body unless a final response came,
-    and read the final response. The connection stays open in .conn."""
+    and read the final response. Without `expect`, the body goes at once.
+    `chunks`: the body goes chunked, not with its Content-Length. The
+    connection stays open in .conn."""
     ex = Exchange()
     c = ex.conn = Conn(port)
+    extra = list(extra) + (["Transfer-Encoding: chunked"] if chunks else [])
     t0 = time.monotonic()
-    c.send(head(method, path, host, len(body), expect, version, extra))
-    first = c.read_head(wait)
+    c.send(head(method, path, host, None if chunks else len(body), expect,
+                version, extra))
+    first = c.read_head(wait) if expect is not None else None
     if first is not None and first.status < 200:
         ex.interim, ex.t_interim = first, time.monotonic() - t0
         c.interims.append(first)
         first = None
     if first is None:
-        c.send(body)
+        c.send(chunked(body) if chunks else body)
         ex.body_sent = True
         ex.final = c.read_response(method, timeout)
     else:
