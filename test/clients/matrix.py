@@ -35,6 +35,10 @@ HANG = 15               # seconds after which a request counts as hung
 TOP = pyhttpd.TOP
 RUN = os.path.join(TOP, "test", "run", "clients")
 CONFIGS = POLICIES + ("stock",)
+# Apache HttpClient 4.5 and 5.2, as Debian packages them.
+JAVA_CP = ":".join([RUN] + ["/usr/share/java/%s.jar" % j for j in (
+    "httpclient", "httpcore", "commons-logging", "commons-codec",
+    "httpclient5", "httpcore5", "httpcore5-h2", "slf4j-api")])
 
 # What it read, in a header too: an S3 client expects no body of a PUT.
 DIGEST_CGI = """#!/usr/bin/python3
@@ -87,6 +91,15 @@ def client_commands():
         "java": lambda u, f: ["java", "-cp", RUN, "JavaClient", u, f],
         "java-urlconnection": lambda u, f: ["java", "-cp", RUN,
                                             "JavaUrlConnection", u, f],
+        "apache-httpclient4": lambda u, f: ["java", "-cp", JAVA_CP,
+                                            "ApacheHttpClient4", u, f],
+        "apache-httpclient5": lambda u, f: ["java", "-cp", JAVA_CP,
+                                            "ApacheHttpClient5", u, f],
+        "ruby-net-http": lambda u, f: ["ruby",
+                                       os.path.join(HERE, "ruby_net_http.rb"),
+                                       u, f],
+        "curl-pipe": lambda u, f: ["sh", os.path.join(HERE, "curl_pipe.sh"),
+                                   u, f],
         "botocore": lambda u, f: ["/usr/bin/python3",
                                   os.path.join(HERE, "botocore_put.py"),
                                   u, f],
@@ -243,9 +256,10 @@ def sites():
                GOFLAGS="-mod=mod", GO111MODULE="off")
     subprocess.run(["go", "build", "-o", os.path.join(RUN, "go_client"),
                     os.path.join(HERE, "go_client.go")], check=True, env=env)
-    subprocess.run(["javac", "-d", RUN, os.path.join(HERE, "JavaClient.java"),
-                    os.path.join(HERE, "JavaUrlConnection.java")],
-                   check=True)
+    subprocess.run(["javac", "-cp", JAVA_CP, "-d", RUN]
+                   + [os.path.join(HERE, j + ".java") for j in (
+                       "JavaClient", "JavaUrlConnection", "ApacheHttpClient4",
+                       "ApacheHttpClient5")], check=True)
     # undici from the npm registry: 7 (HTTP/2 in cleartext; 8 needs Node 22)
     npm = subprocess.run(["npm", "install", "--prefix", RUN, "--no-audit",
                           "--no-fund", "--silent", "undici@7"])
@@ -336,6 +350,15 @@ def test_never_worse_than_stock(sites, client, policy, situation):
             got.text()
 
 
+def jar_version(name):
+    """The version of Debian's /usr/share/java/<name>-<version>.jar."""
+    for jar in sorted(os.listdir("/usr/share/java")):
+        m = re.match(re.escape(name) + r"-([\d.]+)\.jar$", jar)
+        if m:
+            return m.group(1)
+    return "?"
+
+
 def client_versions():
     def out(cmd):
         try:
@@ -358,6 +381,13 @@ def client_versions():
         "java": "Java HttpClient " + out(["java", "-version"]).split('"')[1],
         "java-urlconnection": "Java HttpURLConnection "
                               + out(["java", "-version"]).split('"')[1],
+        "apache-httpclient4": "Apache HttpClient " + jar_version("httpclient"),
+        "apache-httpclient5": "Apache HttpClient " + jar_version("httpclient5")
+                              + " classic",
+        "ruby-net-http": "Ruby " + out(["ruby", "-e", "print RUBY_VERSION"])
+                         + " Net::HTTP, continue_timeout 1",
+        "curl-pipe": "curl " + out(["curl", "--version"]).split()[1]
+                     + " -T - (a pipe)",
         "botocore": "botocore " + out([py, "-c", "import botocore; "
                                        "print(botocore.__version__)"]),
         "aiohttp": "aiohttp " + out([py, "-c", "import aiohttp; "
