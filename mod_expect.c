@@ -332,30 +332,12 @@ static const char *expect_set_policy(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *expect_set_announce_close(cmd_parms *cmd, void *dconf,
-                                             int flag)
+/* ExpectAnnounceClose, ExpectClientQuirks: the int field at cmd->info. */
+static const char *expect_set_flag(cmd_parms *cmd, void *dconf, int flag)
 {
-    expect_dir_conf *conf = dconf;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_LIMIT);
 
-    if (err) {
-        return err;
-    }
-    conf->announce_close = flag;
-    return NULL;
-}
-
-static const char *expect_set_client_quirks(cmd_parms *cmd, void *dconf,
-                                            int flag)
-{
-    expect_dir_conf *conf = dconf;
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_LIMIT);
-
-    if (err) {
-        return err;
-    }
-    conf->client_quirks = flag;
-    return NULL;
+    return err ? err : ap_set_flag_slot(cmd, dconf, flag);
 }
 
 static const char *expect_set_ignore_grace(cmd_parms *cmd, void *dconf,
@@ -1742,13 +1724,15 @@ static const command_rec expect_cmds[] = {
                   "ignore waits for a body that a handler reads before it "
                   "sends 100 Continue after all (default 2; 0 or off: "
                   "never)"),
-    AP_INIT_FLAG("ExpectClientQuirks", expect_set_client_quirks, NULL,
+    AP_INIT_FLAG("ExpectClientQuirks", expect_set_flag,
+                 (void *)APR_OFFSETOF(expect_dir_conf, client_quirks),
                  OR_FILEINFO,
                  "On (default): clients known to fare worse without a 100 "
                  "Continue (Java's HttpClient before JDK 20, "
                  "HttpURLConnection) get it as on stock httpd; Off: they "
                  "do not"),
-    AP_INIT_FLAG("ExpectAnnounceClose", expect_set_announce_close, NULL,
+    AP_INIT_FLAG("ExpectAnnounceClose", expect_set_flag,
+                 (void *)APR_OFFSETOF(expect_dir_conf, announce_close),
                  OR_FILEINFO,
                  "On: the 417 of ExpectPolicy reject says 'Connection: "
                  "close'; Off (default): it does not, so that clients retry "
