@@ -221,7 +221,8 @@ typedef struct {
 
 typedef struct {
     expect_policy_e policy;
-    int announce_close;         /* Connection: close on our 417s */
+    int announce_close;         /* Connection: close on our 417s: EXPECT_UNSET
+                                 * is On */
     apr_interval_time_t ignore_grace;   /* EXPECT_UNSET, or 0: never */
     int client_quirks;          /* ExpectClientQuirks: EXPECT_UNSET is On */
 } expect_dir_conf;
@@ -1352,8 +1353,10 @@ static int expect_refuse(request_rec *r, const char *field)
     return HTTP_EXPECTATION_FAILED;
 }
 
-/* A quiet close lets libcurl retry without Expect. Only for the field as
- * libcurl writes it ("100-continue"): Guzzle writes "100-Continue" as a
+/* A quiet close (ExpectAnnounceClose Off, never the default: a relay that
+ * passes the FIN on after the 417 makes libcurl's retry race it) lets
+ * libcurl retry without Expect. Only for the field as libcurl writes it
+ * ("100-continue"): Guzzle writes "100-Continue" as a
  * header of its own, which libcurl would send again and again. Not when
  * the close would be announced anyway, nor towards a keep-alive client (it
  * would be told "Keep-Alive") or a proxy (mod_proxy_http, for one, would go
@@ -1367,7 +1370,7 @@ static int expect_quiet_close_fits(request_rec *orig, request_rec *r,
     const char *field = req->field ? req->field
                                    : apr_table_get(orig->headers_in, "Expect");
 
-    return conf->announce_close != 1
+    return conf->announce_close == 0
            && field && !strcmp(field, "100-continue")
            && !req->continue_first
            && r->proto_num < HTTP_VERSION(2, 0)
@@ -1734,9 +1737,10 @@ static const command_rec expect_cmds[] = {
     AP_INIT_FLAG("ExpectAnnounceClose", expect_set_flag,
                  (void *)APR_OFFSETOF(expect_dir_conf, announce_close),
                  OR_FILEINFO,
-                 "On: the 417 of ExpectPolicy reject says 'Connection: "
-                 "close'; Off (default): it does not, so that clients retry "
-                 "without Expect; the connection is closed either way"),
+                 "On (default): the 417 of ExpectPolicy reject says "
+                 "'Connection: close'; Off: it does not, so that libcurl "
+                 "retries without Expect; the connection is closed either "
+                 "way"),
     {NULL}
 };
 

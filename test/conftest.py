@@ -120,6 +120,9 @@ ProxyPass "/main-proxy" "{b}/main"
 <Directory "{h}/dir-reject/announce">
     ExpectAnnounceClose On
 </Directory>
+<Directory "{h}/dir-reject/quiet">
+    ExpectAnnounceClose Off
+</Directory>
 <Directory "{h}/files">
     RewriteEngine On
     RewriteRule ^proxy- {b}/files [P]
@@ -133,6 +136,9 @@ ProxyPass "/main-proxy" "{b}/main"
 <Directory "{h}/ed-local">
     ExpectPolicy reject
     ErrorDocument 417 /ed-local/417.html
+</Directory>
+<Directory "{h}/ed-local/quiet">
+    ExpectAnnounceClose Off
 </Directory>
 {dirs}
 
@@ -264,7 +270,8 @@ def make_documents(root, backend):
     trace = os.path.join(root, "cgi-trace.log")
     write(trace, "", 0o666)
     cgi = pyhttpd.echo_cgi(trace)
-    dirs = ["", "dir-reject/inner", "dir-reject/announce", "ht-reject/inner",
+    dirs = ["", "dir-reject/inner", "dir-reject/announce", "dir-reject/quiet",
+            "ht-reject/inner", "ed-local/quiet",
             "dir-ignore/grace", "dir-ignore/nograce", "noallow", "env-dir",
             "ed-local", "ed-ht", "files", "dir-continue/noquirks"]
     for p in POLICIES:

@@ -61,8 +61,10 @@ def test_curl_continue_uploads_nothing_nobody_reads(server, upload, path,
 
 def test_curl_reject_is_retried_without_expect(server, upload):
     # libcurl retries once without Expect after a 417 that does not
-    # announce the close: the upload succeeds on the retry.
-    code, uploaded, body, log = curl(server, "/dir-reject/echo.cgi", upload)
+    # announce the close (ExpectAnnounceClose Off): the upload succeeds on
+    # the retry.
+    code, uploaded, body, log = curl(server, "/dir-reject/quiet/echo.cgi",
+                                     upload)
     assert "100 Continue" not in log
     assert "< HTTP/1.1 417 Expectation Failed" in log
     assert code == 200 and uploaded == SIZE
@@ -74,19 +76,25 @@ def test_curl_reject_with_its_own_expect_header_does_not_loop(server,
     # The retry carries the application's Expect header again; the second
     # 417 announces the close and curl stops there (by default it would
     # follow 50 times; libcurl before 8.3, without end).
-    code, uploaded, body, log = curl(server, "/dir-reject/echo.cgi?own",
+    code, uploaded, body, log = curl(server,
+                                     "/dir-reject/quiet/echo.cgi?own",
                                      upload, "-H", "Expect: 100-continue")
     assert code == 417 and uploaded == 0
     assert "< Connection: close" in log
-    assert served(server, "POST /dir-reject/echo.cgi?own ", 2) == [417, 417]
+    assert served(server, "POST /dir-reject/quiet/echo.cgi?own ",
+                  2) == [417, 417]
 
 
-def test_curl_reject_announced_close_is_final(server, upload):
-    code, uploaded, body, log = curl(server, "/dir-reject/announce/echo.cgi",
-                                     upload)
+@pytest.mark.parametrize("path", ["/dir-reject/echo.cgi?final",
+                                  "/dir-reject/announce/echo.cgi"])
+def test_curl_reject_announced_close_is_final(server, upload, path):
+    # By default, as with ExpectAnnounceClose On: curl reports the 417
+    # and sends nothing again.
+    code, uploaded, body, log = curl(server, path, upload)
     assert "< Connection: close" in log
     assert code == 417 and uploaded == 0
     assert "Expectation Failed" in body
+    assert served(server, "POST %s " % path, 1) == [417]
 
 
 def test_curl_ignore(server, upload):

@@ -96,15 +96,16 @@ def test_reject_answers_417_before_the_body(server):
     assert ex.interim is None and not ex.body_sent
     assert ex.t_final < 1
     assert not server.cgi_ran("/dir-reject/echo.cgi?reject-1")
-    # By default the close is not announced, so that libcurl retries
-    # without Expect; the server closes all the same.
-    assert "close" not in ex.final.connection()
+    # By default the close is announced, and the server closes.
+    assert ex.final.connection() == {"close"}
     assert ex.conn.closed()
 
 
-@pytest.mark.parametrize("path", ["/dir-reject/echo.cgi?quiet",
-                                  "/ed-local/echo.cgi?quiet"])
+@pytest.mark.parametrize("path", ["/dir-reject/quiet/echo.cgi?quiet",
+                                  "/ed-local/quiet/echo.cgi?quiet"])
 def test_reject_quiet_close(server, path):
+    # ExpectAnnounceClose Off: the close is not announced, so that libcurl
+    # retries without Expect; the server closes all the same.
     ex = expect_exchange(server.port, path, wait=3)
     assert ex.final.status == 417
     assert "close" not in ex.final.connection()
@@ -117,7 +118,7 @@ def test_reject_repeated_at_once_announces_the_close(server):
     # A client that sent Expect itself sends it again when it retries
     # (libcurl with a header of the application's, as Guzzle does): the
     # second refusal announces the close, so that it gives up.
-    path = "/dir-reject/echo.cgi?repeated"
+    path = "/dir-reject/quiet/echo.cgi?repeated"
     first = expect_exchange(server.port, path, wait=3)
     assert first.final.status == 417
     assert "close" not in first.final.connection()
@@ -134,7 +135,8 @@ def test_reject_repeated_at_once_announces_the_close(server):
                                    ["Via: 1.1 proxy.example"]])
 def test_reject_announces_close_to_keepalive_clients_and_proxies(server,
                                                                  extra):
-    ex = expect_exchange(server.port, "/dir-reject/echo.cgi", wait=3,
+    # Even with ExpectAnnounceClose Off.
+    ex = expect_exchange(server.port, "/dir-reject/quiet/echo.cgi", wait=3,
                          extra=extra)
     assert ex.final.status == 417
     assert ex.final.connection() == {"close"}
@@ -185,7 +187,7 @@ def test_reject_is_case_insensitive(server):
 def test_reject_announces_close_to_clients_of_their_own_spelling(server):
     # libcurl writes "100-continue" and drops it when it retries; Guzzle
     # writes "100-Continue" itself, and libcurl would send it again.
-    ex = expect_exchange(server.port, "/dir-reject/echo.cgi?guzzle",
+    ex = expect_exchange(server.port, "/dir-reject/quiet/echo.cgi?guzzle",
                          expect="100-Continue", wait=3)
     assert ex.final.status == 417 and not ex.body_sent
     assert ex.final.connection() == {"close"}
@@ -432,6 +434,7 @@ HANGING_CASES = [
     ("/dir-immediate/auth/echo.cgi", 401, False),
     ("/dir-reject/echo.cgi?hanging", 417, False),
     ("/ed-local/echo.cgi?hanging", 417, False),
+    ("/ed-local/quiet/echo.cgi?hanging", 417, False),
     # the default handler reads the body, as in stock httpd
     ("/dir-continue/static.txt", 200, True),
     ("/dir-continue/missing.txt", 404, True),
@@ -499,7 +502,8 @@ def test_http_url_connection_gets_100_for_the_discard(server, path, status):
 
 
 @pytest.mark.parametrize("path", ["/dir-reject/echo.cgi?huc",
-                                  "/ed-local/echo.cgi?huc"])
+                                  "/ed-local/echo.cgi?huc",
+                                  "/dir-reject/quiet/echo.cgi?huc"])
 def test_http_url_connection_gets_its_417_alone(server, path):
     # A 417 in the same read as a 100 is lost to it; alone, the
     # application reads it (getResponseCode()).

@@ -24,8 +24,7 @@ rows named fail (event MPM).
   expect_before_handler(): not for r->prev           immediate errordoc-status
   expect_default_handler_next()                      continue/ignore 404,
                                                      errordoc, static
-  expect_insert_error_filter(): expect_unwanted_body reject rows (announced)
-  expect_quiet_close_fits()                          every reject row
+  expect_insert_error_filter(): expect_unwanted_body every reject row
   expect_leave_body_unread(): the close              ignore 401, 403, 404,
                                                      errordoc(-status), static
   header_parser after a redirect: a local
@@ -40,7 +39,9 @@ rows named fail (event MPM).
                                                      errordoc-417
   expect_unwanted_body(): the outcome of an error
     response after the body was read                 continue read-500
-EXPECT_FIN (the FIN with the quiet 417) is proven by
+The quiet 417 (ExpectAnnounceClose Off, expect_quiet_close_fits()) is
+proven by test_policies.py's test_reject_quiet_close and the tests after
+it, EXPECT_FIN (the FIN with it) by
 test/clients/matrix.py::test_quiet_417_uploads_once.
 """
 import collections
@@ -112,26 +113,26 @@ WIRE = {
         Row(403, False, False, True, False, "ignored"),
     ("ignore", "static"): Row(200, False, False, True, False, "ignored"),
     ("ignore", "errordoc-417"): Row(200, False, True, False, True, "ignored"),
-    ("reject", "read"): Row(417, False, False, False, False, "rejected"),
-    ("reject", "not-read"): Row(417, False, False, False, False, "rejected"),
-    ("reject", "flushed"): Row(417, False, False, False, False, "rejected"),
-    ("reject", "401"): Row(417, False, False, False, False, "rejected"),
-    ("reject", "403"): Row(417, False, False, False, False, "rejected"),
-    ("reject", "404"): Row(417, False, False, False, False, "rejected"),
-    ("reject", "errordoc"): Row(417, False, False, False, False, "rejected"),
+    ("reject", "read"): Row(417, False, False, True, False, "rejected"),
+    ("reject", "not-read"): Row(417, False, False, True, False, "rejected"),
+    ("reject", "flushed"): Row(417, False, False, True, False, "rejected"),
+    ("reject", "401"): Row(417, False, False, True, False, "rejected"),
+    ("reject", "403"): Row(417, False, False, True, False, "rejected"),
+    ("reject", "404"): Row(417, False, False, True, False, "rejected"),
+    ("reject", "errordoc"): Row(417, False, False, True, False, "rejected"),
     ("reject", "errordoc-status"):
-        Row(417, False, False, False, False, "rejected"),
-    ("reject", "static"): Row(417, False, False, False, False, "rejected"),
+        Row(417, False, False, True, False, "rejected"),
+    ("reject", "static"): Row(417, False, False, True, False, "rejected"),
     ("reject", "errordoc-417"):
-        Row(417, False, False, False, False, "rejected"),
+        Row(417, False, False, True, False, "rejected"),
     ("continue", "redirect"): Row(200, True, True, False, True, "continue"),
     ("immediate", "redirect"): Row(200, True, True, False, True, "immediate"),
     ("ignore", "redirect"): Row(200, False, True, False, True, "ignored"),
-    ("reject", "redirect"): Row(417, False, False, False, False, "rejected"),
+    ("reject", "redirect"): Row(417, False, False, True, False, "rejected"),
     ("continue", "read-500"): Row(500, True, True, True, False, "continue"),
     ("immediate", "read-500"): Row(500, True, True, True, False, "immediate"),
     ("ignore", "read-500"): Row(500, False, True, True, False, "ignored"),
-    ("reject", "read-500"): Row(417, False, False, False, False, "rejected"),
+    ("reject", "read-500"): Row(417, False, False, True, False, "rejected"),
 }
 
 
