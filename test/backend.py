@@ -83,8 +83,9 @@ class Backend:
         extra = b""
         if self.digest:
             answer["sha1"] = hashlib.sha1(data).hexdigest()
-            extra = b"X-Body: %d %s\r\n" % (len(data),
-                                             answer["sha1"].encode())
+            extra = b"X-Body: %d %s\r\nETag: \"%s\"\r\n" % (
+                len(data), answer["sha1"].encode(),
+                hashlib.md5(data).hexdigest().encode())
         body = json.dumps(answer).encode()
         if self.digest and method == "PUT":
             body = b""          # an S3 client expects no body of a PUT

@@ -157,10 +157,12 @@ def before(*release):
                                     ".".join(map(str, release)))
 
 
-def base_config(root, mpm, listen, modules=(), cgi=None, expect=True):
+def base_config(root, mpm, listen, modules=(), cgi=None, expect=True,
+                without=()):
     """The part every generated configuration shares; `expect=False`
-    leaves mod_expect out (stock httpd, to compare with). Of `modules`,
-    those the httpd lacks are left out: the tests that need one skip."""
+    leaves mod_expect out (stock httpd, to compare with), `without` the
+    base modules named. Of `modules`, those the httpd lacks are left out:
+    the tests that need one skip."""
     user = ("User nobody\nGroup %s\n" % NOBODY_GROUP
             if os.geteuid() == 0 else "")
     cgi = cgi or ("cgid" if mpm != "prefork" else "cgi")
@@ -172,7 +174,7 @@ def base_config(root, mpm, listen, modules=(), cgi=None, expect=True):
         raise RuntimeError("EXPECT_TEST_BESIDE names modules that are "
                            "missing: " + lacks(*BESIDE))
     loads = [m for m in needed + BESIDE + tuple(modules)
-             if shared_module(m)]
+             if shared_module(m) and m not in without]
     loads = sorted(set(loads), key=loads.index)
     sock = 'ScriptSock "%s/cgid.sock"\n' % root if cgi == "cgid" else ""
     lines = ["LoadModule %s_module %s/mod_%s.so" % (m, MODULES, m)

@@ -1,7 +1,8 @@
 """The client matrix (`make test-clients`): real client libraries that send
 "Expect: 100-continue", each under every policy and in every situation,
-against httpd with mod_expect and against the same configuration without
-it (stock). The module must never leave a client worse off: no hang, the
+against httpd with mod_expect, both with the shipped conf/expect.conf
+included and with a bare LoadModule line, and against the same
+configuration without the module (stock). The module must never leave a client worse off: no hang, the
 status stock httpd gives (or the 417 the administrator chose), the body
 uploaded at most once and never more often than on stock httpd, and read
 whole wherever it is read.
@@ -34,19 +35,23 @@ SIZE = 2000000          # bytes per upload: over libcurl's 1 MiB threshold
 HANG = 15               # seconds after which a request counts as hung
 TOP = pyhttpd.TOP
 RUN = os.path.join(TOP, "test", "run", "clients")
-CONFIGS = POLICIES + ("stock",)
+# How the module is configured: with conf/expect.conf, or a bare LoadModule.
+SETUPS = ("shipped", "bare")
+CONFIGS = POLICIES + tuple("bare " + p for p in POLICIES) + ("stock",)
 # Apache HttpClient 4.5 and 5.2, as Debian packages them.
 JAVA_CP = ":".join([RUN] + ["/usr/share/java/%s.jar" % j for j in (
     "httpclient", "httpcore", "commons-logging", "commons-codec",
     "httpclient5", "httpcore5", "httpcore5-h2", "slf4j-api")])
 
-# What it read, in a header too: an S3 client expects no body of a PUT.
+# What it read, in a header too: an S3 client expects no body of a PUT,
+# and an ETag.
 DIGEST_CGI = """#!/usr/bin/python3
 import hashlib, os, sys
 data = sys.stdin.buffer.read()
 seen = "%d %s" % (len(data), hashlib.sha1(data).hexdigest())
 body = "" if os.environ["REQUEST_METHOD"] == "PUT" else seen
-sys.stdout.write("Content-Type: text/plain\\nX-Body: %s\\n\\n%s" % (seen, body))
+sys.stdout.write("Content-Type: text/plain\\nX-Body: %s\\nETag: \\"%s\\"\\n\\n%s"
+                 % (seen, hashlib.md5(data).hexdigest(), body))
 """
 
 CONFIG = """
@@ -95,6 +100,8 @@ def client_commands():
                                             "ApacheHttpClient4", u, f],
         "apache-httpclient5": lambda u, f: ["java", "-cp", JAVA_CP,
                                             "ApacheHttpClient5", u, f],
+        "apache-httpclient5-async": lambda u, f: [
+            "java", "-cp", JAVA_CP, "ApacheHttpClient5Async", u, f],
         "ruby-net-http": lambda u, f: ["ruby",
                                        os.path.join(HERE, "ruby_net_http.rb"),
                                        u, f],
@@ -103,6 +110,8 @@ def client_commands():
         "botocore": lambda u, f: ["/usr/bin/python3",
                                   os.path.join(HERE, "botocore_put.py"),
                                   u, f],
+        "aws-cli": lambda u, f: ["sh", os.path.join(HERE, "aws_s3_cp.sh"),
+                                 u, f],
         "aiohttp": lambda u, f: ["/usr/bin/python3",
                                  os.path.join(HERE, "aiohttp_post.py"),
                                  u, f],
@@ -259,7 +268,8 @@ def sites():
     subprocess.run(["javac", "-cp", JAVA_CP, "-d", RUN]
                    + [os.path.join(HERE, j + ".java") for j in (
                        "JavaClient", "JavaUrlConnection", "ApacheHttpClient4",
-                       "ApacheHttpClient5")], check=True)
+                       "ApacheHttpClient5", "ApacheHttpClient5Async")],
+                   check=True)
     # undici from the npm registry: 7 (HTTP/2 in cleartext; 8 needs Node 22)
     npm = subprocess.run(["npm", "install", "--prefix", RUN, "--no-audit",
                           "--no-fund", "--silent", "undici@7"])
@@ -272,8 +282,8 @@ def sites():
     result.no_undici = None if npm.returncode == 0 else \
         "npm could not install undici"
     h2 = ("http2",) if MPM != "prefork" else ()
-    for with_module in (True, False):
-        root = os.path.join(RUN, "module" if with_module else "stock")
+    for setup in SETUPS + ("stock",):
+        root = os.path.join(RUN, setup)
         pyhttpd.prepare_root(root)
         h = os.path.join(root, "htdocs")
         write(os.path.join(h, "digest.cgi"), DIGEST_CGI, 0o755)
@@ -282,18 +292,28 @@ def sites():
         sha = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest())
         write(os.path.join(root, "htpasswd"), "%s:{SHA}%s\n"
               % (USER, sha.decode()))
-        if with_module:
-            ports = {p: pyhttpd.free_port() for p in POLICIES}
+        vhosts = include = ""
+        if setup == "stock":
+            ports = {"stock": pyhttpd.free_port()}
+        else:
+            prefix = "" if setup == "shipped" else "bare "
+            ports = {prefix + p: pyhttpd.free_port() for p in POLICIES}
             vhosts = "".join('<VirtualHost 127.0.0.1:%d>\n    ExpectPolicy '
-                             '%s\n</VirtualHost>\n' % (port, p)
+                             '%s\n</VirtualHost>\n' % (port, p.split()[-1])
                              for p, port in ports.items())
+        if setup == "shipped":
             include = 'Include "%s"' % os.path.join(TOP, "conf",
                                                     "expect.conf")
-        else:
-            ports = {"stock": pyhttpd.free_port()}
-            vhosts = include = ""
+            # The quiet 417, opted into.
+            ports["reject quiet"] = pyhttpd.free_port()
+            vhosts += ('<VirtualHost 127.0.0.1:%d>\n    ExpectPolicy reject\n'
+                       '    ExpectAnnounceClose Off\n</VirtualHost>\n'
+                       % ports["reject quiet"])
+        # A bare LoadModule, as most admins write it: not even mod_setenvif.
         conf = pyhttpd.base_config(root, MPM, list(ports.values()), h2,
-                                   expect=with_module)
+                                   expect=setup != "stock",
+                                   without=("setenvif",) if setup == "bare"
+                                   else ())
         conf += "Protocols h2c http/1.1\n" if h2 else ""
         conf += CONFIG.format(h=h, root=root, backend=backend.url,
                               include=include, vhosts=vhosts)
@@ -322,13 +342,15 @@ def cell(sites, client, config, situation):
 
 @pytest.mark.parametrize("situation", list(SITUATIONS))
 @pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("setup", SETUPS)
 @pytest.mark.parametrize("client", CLIENTS)
-def test_never_worse_than_stock(sites, client, policy, situation):
+def test_never_worse_than_stock(sites, client, setup, policy, situation):
     if client == "undici-h2c" and (sites.no_undici or MPM == "prefork"):
         pytest.skip(sites.no_undici or "no HTTP/2 under prefork")
     stock = cell(sites, client, "stock", situation)
     assert stock.status != 0, "stock httpd: %s" % stock.error
-    got = cell(sites, client, policy, situation)
+    got = cell(sites, client, policy if setup == "shipped"
+               else "bare " + policy, situation)
     assert not got.hung, "hangs (stock: %s)" % stock.text()
     assert got.uploads <= 1, "body uploaded %d times" % got.uploads
     assert got.uploads <= max(stock.uploads, 1)
@@ -384,12 +406,16 @@ def client_versions():
         "apache-httpclient4": "Apache HttpClient " + jar_version("httpclient"),
         "apache-httpclient5": "Apache HttpClient " + jar_version("httpclient5")
                               + " classic",
+        "apache-httpclient5-async": "Apache HttpClient "
+                                    + jar_version("httpclient5") + " async",
         "ruby-net-http": "Ruby " + out(["ruby", "-e", "print RUBY_VERSION"])
                          + " Net::HTTP, continue_timeout 1",
         "curl-pipe": "curl " + out(["curl", "--version"]).split()[1]
                      + " -T - (a pipe)",
         "botocore": "botocore " + out([py, "-c", "import botocore; "
                                        "print(botocore.__version__)"]),
+        "aws-cli": out(["/usr/bin/aws", "--version"]).split()[0].replace(
+            "/", " ") + " s3 cp",
         "aiohttp": "aiohttp " + out([py, "-c", "import aiohttp; "
                                      "print(aiohttp.__version__)"]),
         "node-http": "Node " + out(["node", "--version"]) + " http",
@@ -400,38 +426,69 @@ def client_versions():
 
 
 QUIET = {}
+ROUNDS = 200            # rejections per cell of the quiet-417 table
+# In front of httpd: nothing; a relay that passes the FIN on with the last
+# data it came with; one that passes it on in a write of its own, after
+# the data (a plain TCP proxy, a load balancer in TCP mode).
+FRONTS = {"direct": None, "relay": False, "split-FIN relay": True}
+# libcurl's words when it wrote the request into a dead connection, and
+# when it then could not send the body again (a pipe).
+DIED = ("retrying a fresh connect", "Connection died")
 
 
-@pytest.mark.parametrize("via_relay", [False, True], ids=["direct", "relay"])
-def test_quiet_417_uploads_once(sites, via_relay):
-    """200 quiet rejections with curl: libcurl retries each without Expect
-    and must find the refused connection closed, so that it sends the
-    body once, on a new connection. Direct, never twice. Through a relay
-    that passes the FIN on as a write of its own, after the 417 (as any
-    TCP proxy does), the race is the relay's: counted, at most twice."""
-    port = sites.ports["reject"]
-    relay = Relay(port, split_fin=True) if via_relay else None
-    url = "http://127.0.0.1:%d/read/obj" % (relay.port if relay else port)
-    doubles = 0
-    for i in range(200):
-        p = subprocess.run(["curl", "-sS", "-v", "-o", "/dev/null", "-w",
-                            "%{http_code}", "--data-binary",
-                            "@" + sites.upload,
-                            # A URL of its own: the module remembers quiet
-                            # rejections for 5 s per URL.
-                            url + "?%s-%d" % (via_relay, i)],
+def curl_rejected(url, upload, body):
+    """One upload with curl under reject: (status, wrote it twice, failed)."""
+    curl = ["curl", "-sS", "-v", "-o", "/dev/null", "-w", "%{http_code}"]
+    if body == "file":
+        p = subprocess.run(curl + ["--data-binary", "@" + upload, url],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=HANG)
-        assert p.stdout == "200", p.stderr[-500:]
-        # libcurl's words when it wrote the request into a dead connection
-        doubles += "retrying a fresh connect" in p.stderr \
-            or "Connection died" in p.stderr
-    QUIET["relay" if relay else "direct"] = doubles
+    else:
+        with open(upload, "rb") as f:
+            p = subprocess.run(curl + ["-T", "-", url], stdin=f,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=HANG)
+    return (p.stdout, any(d in p.stderr for d in DIED),
+            p.returncode != 0 and p.stderr[-300:])
+
+
+@pytest.mark.parametrize("body", ["file", "pipe"])
+@pytest.mark.parametrize("front", list(FRONTS))
+@pytest.mark.parametrize("announce", ["default", "Off"])
+def test_quiet_417_uploads_once(sites, announce, front, body):
+    """200 rejections with curl, of a file (seekable) and of a pipe
+    (chunked, cannot be rewound). By default the 417 says "Connection:
+    close": curl reports it, sends nothing again, and nothing in front of
+    httpd changes that. With ExpectAnnounceClose Off libcurl retries each
+    without Expect and must find the refused connection closed, so that
+    it sends the body once, on a new connection: directly, always. Through
+    a relay that passes the FIN on as a write of its own, the race is the
+    relay's: counted for the README, and never more than twice."""
+    port = sites.ports["reject" if announce == "default" else "reject quiet"]
+    split = FRONTS[front]
+    relay = Relay(port, split_fin=split) if split is not None else None
+    url = "http://127.0.0.1:%d/read/obj" % (relay.port if relay else port)
+    statuses, doubles, failed = [], 0, []
+    for i in range(ROUNDS):
+        # A URL of its own: the module remembers quiet rejections for 5 s
+        # per URL.
+        status, twice, error = curl_rejected(
+            url + "?%s-%s-%s-%d" % (announce, split, body, i), sites.upload,
+            body)
+        statuses.append(status)
+        doubles += twice
+        if error:
+            failed.append(error)
+    QUIET[announce, front, body] = (doubles, len(failed),
+                                    statuses.count("200"))
     if relay:
         relay.close()
-        assert relay.sent < 200 * SIZE * 2
-    else:
-        assert doubles == 0
+        assert relay.sent < ROUNDS * SIZE * 2
+    if announce == "default":
+        assert statuses == ["417"] * ROUNDS and not failed and not doubles
+    elif split is None:
+        assert statuses == ["200"] * ROUNDS and not failed and not doubles, \
+            (failed[:1], doubles)
 
 
 def test_write_table(sites):
@@ -443,9 +500,12 @@ def test_write_table(sites):
              "through a relay that counts what the client sends. Each cell: "
              "the status the application saw, how many times the body went "
              "up, and the time when it was 1 s or more. \"stock\" is the "
-             "same configuration without mod_expect. `conf/expect.conf` is "
-             "included; it enables nothing (Java's HttpClient before JDK 20 "
-             "is known to the module: ExpectClientQuirks)." % (MPM, SIZE), ""]
+             "same configuration without mod_expect. The module runs with "
+             "`conf/expect.conf` included (the columns named by policy) "
+             "and with a bare `LoadModule` line, without mod_setenvif "
+             "(\"bare\"); expect.conf enables nothing, so the two agree. "
+             "Java's clients are known to the module: ExpectClientQuirks."
+             % (MPM, SIZE), ""]
     versions = client_versions()
     for situation, path in SITUATIONS.items():
         lines += ["## %s (`%s`)" % (situation, path), "",
@@ -459,11 +519,25 @@ def test_write_table(sites):
                                           " | ".join(row)))
         lines.append("")
     if QUIET:
-        lines += ["## Retries after a quiet 417", "",
-                  "200 rejections of `ExpectPolicy reject` with curl, which "
-                  "retries without `Expect`: bodies sent twice because "
-                  "libcurl reused the refused connection: %s directly, %s "
-                  "through a TCP relay that passes the FIN on as a write of "
-                  "its own." % (QUIET.get("direct", "?"),
-                                QUIET.get("relay", "?")), ""]
+        lines += ["## Rejections, and libcurl's retry", "",
+                  "%d rejections of `ExpectPolicy reject` per cell, with "
+                  "curl (%s): a file (`--data-binary @file`) and a pipe "
+                  "(`-T -`). By default the 417 says `Connection: close` "
+                  "and curl reports it; with `ExpectAnnounceClose Off` "
+                  "libcurl retries without `Expect`. Each cell: uploads "
+                  "that succeeded on the retry / bodies sent twice "
+                  "(libcurl wrote the retry into the refused connection) / "
+                  "failed uploads (curl could not send the body again)."
+                  % (ROUNDS, client_versions()["curl"]), "",
+                  "| ExpectAnnounceClose | in front of httpd | file | pipe |",
+                  "|---|---|---|---|"]
+        for announce in ("default", "Off"):
+            for front in FRONTS:
+                row = ["%d / %d / %d" % QUIET[announce, front, b]
+                       if (announce, front, b) in QUIET else "?"
+                       for b in ("file", "pipe")]
+                lines.append("| %s | %s | %s |" % (
+                    "On (default)" if announce == "default" else announce,
+                    front, " | ".join(row)))
+        lines.append("")
     write(os.path.join(TOP, "CLIENTS.md"), "\n".join(lines))
