@@ -14,7 +14,8 @@ FUZZ_CFLAGS   = -g -O1 -Wall -Wextra -Werror \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 .PHONY: all install clean deps test demo fuzz deb test-deb test-asan \
-        test-valgrind load bench test-clients FORCE
+        test-valgrind test-skew load bench test-clients rpm \
+        test-rpm FORCE
 
 # The suite, the demo and the benchmarks run this apxs's httpd
 # (test/pyhttpd.py): its SBINDIR/TARGET, LIBEXECDIR and MPMs.
@@ -111,6 +112,39 @@ test-asan: deps
 	fi; \
 	exit $$status
 
+# The module built for a release that is not the one it runs in: the MMN
+# of its headers says the opposite of what the core does with Expect
+# (2.4.49's 20120211.107 is where upstream moved the reading before the
+# post_read_request hooks). Against a core that reads it early, the MMN
+# is 2.4.37's (RHEL 8's 2.4.37 is such a core); against one that reads it
+# late, 2.4.49's. The policies must answer as before: the module looks at
+# what the core did, not at the MMN.
+SKEW_RUN   = $(CURDIR)/build/skew
+SKEW_MPMS ?= event prefork
+SKEW_TESTS = test/test_policies.py test/test_scopes.py test/test_unknown.py \
+    test/test_desync.py test/test_outcome.py
+
+build/skew/mod_expect.so: $(SOURCES) expect_field.h build/apxs-id
+	rm -rf $(SKEW_RUN) && mkdir -p $(SKEW_RUN)
+	cp -R $$($(APXS) -q exp_includedir)/. $(SKEW_RUN)/include
+	minor=$$(sed -n 's/^#define MODULE_MAGIC_NUMBER_MINOR  *\([0-9]*\).*/\1/p' \
+	             $(SKEW_RUN)/include/ap_mmn.h); \
+	skew=$$([ "$$minor" -ge 107 ] && echo 83 || echo 107); \
+	echo "=== MMN minor $$minor, the module built as for $$skew"; \
+	sed -i "s/^#define MODULE_MAGIC_NUMBER_MINOR .*/#define MODULE_MAGIC_NUMBER_MINOR $$skew/" \
+	    $(SKEW_RUN)/include/ap_mmn.h
+	$(CC) -g -O2 -fPIC -shared -Wall -Wextra -Werror \
+	    -I$(SKEW_RUN)/include $(shell $(APXS) -q EXTRA_CPPFLAGS) \
+	    -I$(CURDIR) $(shell $(APXS) -q EXTRA_INCLUDES) -o $@ $(SOURCES)
+
+test-skew: deps
+	$(MAKE) build/skew/mod_expect.so
+	@for mpm in $(SKEW_MPMS); do \
+	    echo "=== mod_expect tests, MMN skewed, $$mpm MPM"; \
+	    EXPECT_TEST_MODULE=$(SKEW_RUN)/mod_expect.so EXPECT_TEST_MPM=$$mpm \
+	        $(PYTHON) -m pytest -q $(SKEW_TESTS) || exit 1; \
+	done
+
 # Most of the suite against `apache2 -X` (prefork, one process, no
 # children) under valgrind's memcheck, with the module of `make all`. Left
 # out: test_status.py (several children, a graceful restart), the test
@@ -176,6 +210,18 @@ deb: deps
 # apache2 with it on a free loopback port (not the system service).
 test-deb: deb
 	$(PYTHON) test/deb_check.py
+
+# An RPM for RHEL, Rocky and AlmaLinux (rpm/mod_expect.spec), built with
+# the apxs of APXS into build/rpm/RPMS/ (`make rpm APXS=/usr/bin/apxs` on
+# the target, with httpd-devel and rpm-build).
+rpm:
+	APXS=$(APXS) sh rpm/build
+
+# Checks its file list, and that its two config files load in the suite's
+# httpd and serve.
+test-rpm: deps
+	$(MAKE) rpm
+	$(PYTHON) test/rpm_check.py
 
 # Real client libraries (curl, PHP curl and Guzzle, Go, Java, botocore,
 # aiohttp, Node) under every policy against the module and against stock

@@ -29,8 +29,8 @@
  *   ExpectClientQuirks On|Off   clients known to fare worse without a 100
  *                               (Java's) get it as on stock httpd (On)
  *   ExpectAnnounceClose On|Off  whether the 417 of "reject" says
- *                               "Connection: close" (default Off: libcurl
- *                               then retries without Expect)
+ *                               "Connection: close" (default On; Off: a
+ *                               quiet close, libcurl retries at once)
  *   ExpectUnknown reject|ignore server and virtual host: what to do with
  *                               expectations other than 100-continue; set
  *                               anywhere, the module parses every Expect
@@ -68,11 +68,13 @@
  *                       HTTP/2 takes Expect from the header table
  *   EXPECT_HEAD         input filter under the core's header parser:
  *                       keeps the Expect lines aside; gone after the head
- *   post_read_request   an expectation only stands for HTTP/1.1+ requests
- *                       with content (RFC 9110 10.1.1); judges the field
- *                       kept from the core; server config only
+ *   post_read_request   likewise only with ExpectUnknown: judges the
+ *                       field kept from the core; server config only
  *   header_parser       the first hook with <Directory>, <Location>, <If>
- *                       and .htaccess merged: decides the policy, rejects
+ *                       and .htaccess merged, and the first where every
+ *                       release has read Expect: an expectation only
+ *                       stands for HTTP/1.1+ requests with content (RFC
+ *                       9110 10.1.1); decides the policy, rejects
  *                       or ignores before anything reads the body; after
  *                       an internal redirect, watches the body again, or
  *                       for a local ErrorDocument leaves it unread
@@ -95,10 +97,11 @@
  *
  * What the module relies on in httpd's core:
  *
- *   r->expecting_100    set for "Expect: 100-continue"; from 2.4.49 before
- *                       the post_read_request hooks, before that after
- *                       them (EXPECT_CORE_READS_EXPECT_LATE); cleared when
- *                       the 100 goes out
+ *   r->expecting_100    set for "Expect: 100-continue" before header_parser:
+ *                       from 2.4.49 (and in RHEL 8's 2.4.37) before the
+ *                       post_read_request hooks, before that after them;
+ *                       the module reads it only once both have passed.
+ *                       Cleared when the 100 goes out
  *   HTTP_IN             sends 100 on the first blocking read of the body,
  *                       unless the status is an error; ap_set_keepalive()
  *                       closes a connection whose 100 is still pending
@@ -109,7 +112,7 @@
  *   mod_proxy_http      Proxy100Continue from 2.4.40; before 2.4.54 it
  *                       forwards Expect after httpd's own 100
  *   mod_http2           2.4.49 to 2.4.54 run pre_read_request before the
- *                       header fields exist (EXPECT_H2_FIELD_UNSEEN)
+ *                       header fields exist: seen there, and said (EX016)
  *   core_dir_config and core_request_config (http_core.h): whether an
  *                       ErrorDocument 417 applies; no unpublished API
  */
@@ -140,26 +143,9 @@
 #error "mod_expect needs Apache httpd 2.4.37 or later"
 #endif
 
-/* Before 2.4.49 (MMN 20120211.107, ap_check_request_header()) the core
- * reads Expect only after the post_read_request hooks: it sets
- * expecting_100 for "100-continue" (HTTP/1.0 too) and answers any other
- * expectation with 417 there. From 2.4.49 on, both happen before the
- * hooks. */
-#if AP_MODULE_MAGIC_AT_LEAST(20120211, 107)
-#define EXPECT_CORE_READS_EXPECT_LATE 0
-#else
-#define EXPECT_CORE_READS_EXPECT_LATE 1
-#endif
-
-/* 2.4.49 to 2.4.54 (MMN 20120211.107 to .124): mod_http2 runs the
- * pre_read_request hooks before the request has its header fields, so
- * ExpectUnknown cannot take the Expect field of an HTTP/2 request there. */
-#if AP_MODULE_MAGIC_AT_LEAST(20120211, 107) \
-    && !AP_MODULE_MAGIC_AT_LEAST(20120211, 125)
-#define EXPECT_H2_FIELD_UNSEEN 1
-#else
-#define EXPECT_H2_FIELD_UNSEEN 0
-#endif
+/* What the core does with Expect differs between releases, and vendors
+ * backport (RHEL 8's 2.4.37 reads it as 2.4.49 does, with 2.4.37's MMN):
+ * the module looks at what the core has done, never at its version. */
 
 module AP_MODULE_DECLARE_DATA expect_module;
 
@@ -233,6 +219,7 @@ typedef struct {
 static int expect_take_field;
 
 static void expect_pre_read_request(request_rec *r, conn_rec *c);
+static int expect_post_read_request(request_rec *r);
 
 static void *expect_create_dir_conf(apr_pool_t *p, char *dummy)
 {
@@ -401,6 +388,10 @@ static const char *expect_set_unknown(cmd_parms *cmd, void *dconf,
          * looks at Expect. */
         ap_hook_pre_read_request(expect_pre_read_request, NULL, NULL,
                                  APR_HOOK_MIDDLE);
+        /* A refusal before mod_setenvif and friends look at the request;
+         * only server/vhost config is visible here. */
+        ap_hook_post_read_request(expect_post_read_request, NULL, NULL,
+                                  APR_HOOK_REALLY_FIRST);
         apr_pool_pre_cleanup_register(cmd->pool, NULL, expect_forget_field);
         expect_take_field = 1;
     }
@@ -617,9 +608,21 @@ static void expect_keep_field(request_rec *r, expect_req_t *req,
 static void expect_pre_read_request(request_rec *r, conn_rec *c)
 {
     if (c->master) {
-        /* HTTP/2: the header table is already there. */
+        /* HTTP/2: the header table is already there, but for mod_http2 of
+         * 2.4.49 to 2.4.54, which fills it after this hook (it has Host,
+         * from :authority, otherwise). */
         const char *field = apr_table_getm(r->pool, r->headers_in, "Expect");
+        static volatile int h2_unseen_said;
 
+        if (apr_is_empty_table(r->headers_in) && !h2_unseen_said) {
+            h2_unseen_said = 1;     /* once per child; a race says it twice */
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, r->server,
+                         EXPECT_LOGNO(016) "ExpectUnknown does not apply to "
+                         "HTTP/2 requests here: this mod_http2 (httpd 2.4.49 "
+                         "to 2.4.54) hides their header fields from the "
+                         "module, and the core refuses their unknown "
+                         "expectations with 417");
+        }
         if (field) {
             expect_keep_field(r, expect_req_make(r), field, strlen(field));
             apr_table_unset(r->headers_in, "Expect");
@@ -904,40 +907,28 @@ static void expect_send_continue(request_rec *r)
     }
 }
 
-/* The core sees "Expect: 100-continue": it sends 100 Continue on the
- * first read of the body. */
-static int expect_core_expects(request_rec *r)
+/* Registered by ExpectUnknown, with pre_read_request: the field taken
+ * from the core's sight, judged with only the server's and the virtual
+ * host's configuration known. */
+static int expect_post_read_request(request_rec *r)
 {
-#if EXPECT_CORE_READS_EXPECT_LATE
-    const char *field = apr_table_get(r->headers_in, "Expect");
+    expect_req_t *req;
 
-    return r->expecting_100 || (field && !strcasecmp(field, "100-continue"));
-#else
-    return r->expecting_100;
-#endif
-}
-
-/* The rest of expect_post_read_request: the request carries an
- * expectation, or the module took its Expect field. */
-static EXPECT_NOINLINE int expect_read_expectation(request_rec *r)
-{
-    expect_req_t *req = expect_req_of(r);
-
-    if (req && (req->field || req->field_too_long)) {
-        int status = expect_judge_field(r, req);
-
-        if (status != OK) {
-            return status;
-        }
-    }
-#if EXPECT_CORE_READS_EXPECT_LATE
-    /* What the core is about to decide (the field is final now). */
-    r->expecting_100 = expect_core_expects(r);
-#endif
-    if (!r->expecting_100) {
+    if (r->main || r->prev || !(req = expect_req_of(r))
+        || !(req->field || req->field_too_long)) {
         return DECLINED;
     }
-    req = expect_req_make(r);
+    return expect_judge_field(r, req);
+}
+
+/* The core has read Expect (before the post_read_request hooks from
+ * 2.4.49 and in RHEL 8's 2.4.37, after them before that) and set
+ * r->expecting_100: whether the expectation stands. OK: it does; DECLINED:
+ * it is dropped; otherwise the status that refuses the request. */
+static int expect_take_expectation(request_rec *r)
+{
+    expect_req_t *req = expect_req_make(r);
+
     if (r->proto_num == HTTP_VERSION(1, 1) && expect_closing(r->connection)
         && apr_table_get(r->headers_in, "Transfer-Encoding")) {
         /* The core found Content-Length beside Transfer-Encoding, dropped
@@ -958,19 +949,9 @@ static EXPECT_NOINLINE int expect_read_expectation(request_rec *r)
                       ? "" : " without content");
         r->expecting_100 = 0;
         expect_set_outcome(r, req, EXPECT_OUTCOME_DROPPED);
-    }
-    return DECLINED;
-}
-
-/* The earliest look at the expectation; only the server's and the virtual
- * host's configuration is known. */
-static int expect_post_read_request(request_rec *r)
-{
-    if ((!expect_core_expects(r) && !expect_take_field) || r->main
-        || r->prev) {
         return DECLINED;
     }
-    return expect_read_expectation(r);
+    return OK;
 }
 
 /* From header_parser on, before authentication (which may read the body:
@@ -995,6 +976,7 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
 {
     expect_dir_conf *conf;
     expect_req_t *req;
+    int status;
 
     if (r->main) {
         return DECLINED;
@@ -1019,17 +1001,11 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
         }
         return DECLINED;
     }
-    if (!req) {
-        /* The flag was set after our post_read_request. */
-        return DECLINED;
+    status = expect_take_expectation(r);
+    if (status != OK) {
+        return status;
     }
-#if EXPECT_CORE_READS_EXPECT_LATE
-    if (req->outcome == EXPECT_OUTCOME_DROPPED) {
-        /* The core set the flag again after post_read_request. */
-        r->expecting_100 = 0;
-        return DECLINED;
-    }
-#endif
+    req = expect_req_of(r);
     conf = ap_get_module_config(r->per_dir_config, &expect_module);
     req->policy = expect_decide_policy(r);
     expect_know_client(r, req, conf);
@@ -1476,6 +1452,11 @@ static void expect_insert_error_filter(request_rec *r)
         expect_refuse(r, field);
         return;
     }
+    if (!expect_req_of(r) && expect_original(r)->expecting_100) {
+        /* Refused before header_parser (translate_name, a broken
+         * .htaccess): the expectation is taken as header_parser would. */
+        (void)expect_take_expectation(expect_original(r));
+    }
     expect_unwanted_body(r);
 }
 
@@ -1649,15 +1630,6 @@ static int expect_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     }
     expect_create_shared(s);
-#if EXPECT_H2_FIELD_UNSEEN
-    if (expect_take_field && ap_find_linked_module("mod_http2.c")) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, EXPECT_LOGNO(016)
-                     "ExpectUnknown does not apply to HTTP/2 requests on "
-                     "httpd 2.4.49 to 2.4.54, where mod_http2 hides their "
-                     "header fields from the module: the core refuses their "
-                     "unknown expectations with 417");
-    }
-#endif
     return OK;
 }
 
@@ -1671,14 +1643,11 @@ static void expect_register_hooks(apr_pool_t *p)
     ap_hook_post_config(expect_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, expect_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
-    /* pre_read_request: registered by ExpectUnknown (expect_set_unknown). */
+    /* pre_read_request and post_read_request: registered by ExpectUnknown
+     * (expect_set_unknown). */
     expect_head_handle = ap_register_input_filter("EXPECT_HEAD",
                                                   expect_head_filter, NULL,
                                                   AP_FTYPE_PROTOCOL);
-    /* Runs before mod_setenvif and friends could look at the request;
-     * only server/vhost config is visible here, so decide nothing. */
-    ap_hook_post_read_request(expect_post_read_request, NULL, NULL,
-                              APR_HOOK_REALLY_FIRST);
     /* The first hook with the merged per-dir config; after SetEnvIf in
      * directory context (MIDDLE) and before authentication, which may read
      * the body (mod_auth_form). */

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from backend import DELAY
-from conftest import MPM, PROXY_100, skip_before
+from conftest import MPM, PROXY_100, skip_without
 
 pytestmark = pytest.mark.skipif(MPM == "prefork",
                                 reason="mod_http2 is inactive under prefork")
@@ -79,7 +79,7 @@ def test_h2_immediate_after_authentication(server, body):
 
 
 def test_h2_continue_when_read(server, body):
-    skip_before(PROXY_100)
+    skip_without(PROXY_100)
     r = nghttp(server, body, "/loc-continue")
     assert r.codes() == [100, 200]
     assert r.time_of(100) >= DELAY * 0.9

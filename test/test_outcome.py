@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from client import Conn, expect_exchange, head
+from conftest import skip_unless_served
 
 
 def outcome_of(server, marker, timeout=3):
@@ -33,6 +34,7 @@ def outcome_of(server, marker, timeout=3):
     ("/dir-continue/echo.cgi", {"expect": None}, "-", "200"),
 ])
 def test_outcome(server, path, kwargs, outcome, status):
+    skip_unless_served(path)
     marker = uuid.uuid4().hex
     expect_exchange(server.port, "%s?%s" % (path, marker), **kwargs)
     assert outcome_of(server, marker) == (outcome, status)

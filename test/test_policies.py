@@ -3,7 +3,8 @@ reads the body, static files, authentication and authorization."""
 import pytest
 
 from client import Conn, expect_exchange, head
-from conftest import PROXY_100, serves_another_request, skip_before
+from conftest import (PROXY_100, serves_another_request, skip_unless_served,
+                      skip_without)
 
 BODY = b"b" * 1000
 # A complete request hidden in a body: it must never get a response.
@@ -52,6 +53,7 @@ def test_continue_handler_that_never_reads_is_served_as_by_stock(server):
     # handler has returned, with a read that no module can tell from the
     # handler's own. The module leaves it alone: 100 Continue, the body
     # read and thrown away, the connection kept, as without the module.
+    skip_unless_served("/dir-continue/noread.lua")
     ex = expect_exchange(server.port, "/dir-continue/noread.lua", BODY,
                          wait=3)
     assert ex.interim.status == 100 and ex.body_sent
@@ -146,7 +148,7 @@ def test_reject_announces_close_to_keepalive_clients_and_proxies(server,
 def test_reject_behind_mod_proxy_http(server):
     # httpd in front of httpd: the front relays the 417 (instead of
     # trying to send the body on a connection it believes open).
-    skip_before(PROXY_100)
+    skip_without(PROXY_100)
     ex = expect_exchange(server.port, "/front-reject", wait=3)
     assert ex.final.status == 417 and not ex.body_sent
 
@@ -269,6 +271,7 @@ def test_ignore_default_grace_sits_between_client_timers(server):
 def test_ignore_grace_counts_from_the_request(server):
     # The client's timer started when it sent the request: a handler that
     # reads 1.5 s later, past a grace of 1 s, gets the 100 at once.
+    skip_unless_served("/dir-ignore/grace/slow-read.lua")
     ex = expect_exchange(server.port, "/dir-ignore/grace/slow-read.lua",
                          BODY, wait=5)
     assert ex.interim.status == 100 and 1.4 < ex.t_interim < 2.2
@@ -278,6 +281,7 @@ def test_ignore_grace_counts_from_the_request(server):
 def test_ignore_response_sent_before_the_body_does_not_wait(server):
     # The handler's answer is on its way and it never reads: no 100 after
     # the response, no wait for a body the client never sends.
+    skip_unless_served("/dir-ignore/noread-flush.lua")
     ex = expect_exchange(server.port, "/dir-ignore/noread-flush.lua", BODY,
                          wait=6)
     assert ex.final.status == 200 and ex.t_final < 1

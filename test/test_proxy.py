@@ -2,14 +2,14 @@
 an expectation (backend.py)."""
 from backend import DELAY
 from client import expect_exchange
-from conftest import PROXY_100, skip_before
+from conftest import PROXY_100, skip_without
 
 BODY = b"p" * 5000
 
 
 def test_continue_relays_the_backends_100(server):
     # Proxy100Continue On (the default): the backend decides.
-    skip_before(PROXY_100)
+    skip_without(PROXY_100)
     ex = expect_exchange(server.port, "/loc-continue", BODY, wait=DELAY + 2)
     assert ex.interim.status == 100 and ex.t_interim >= DELAY * 0.9
     assert ex.final.json()["expect"] == "100-continue"

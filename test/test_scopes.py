@@ -13,7 +13,7 @@ import pytest
 
 from backend import DELAY
 from client import expect_exchange
-from conftest import POLICIES, PROXY_100, skip_before
+from conftest import POLICIES, PROXY_100, skip_without
 
 
 def exchange(server, policy, path, host="localhost", port=None):
@@ -25,7 +25,7 @@ def exchange(server, policy, path, host="localhost", port=None):
 
 def assert_policy(ex, policy):
     if policy == "continue":
-        skip_before(PROXY_100)
+        skip_without(PROXY_100)
     if policy == "reject":
         assert ex.final.status == 417
         assert ex.interim is None and not ex.body_sent

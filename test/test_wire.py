@@ -50,7 +50,7 @@ import time
 import pytest
 
 from client import expect_exchange
-from conftest import POLICIES, serves_another_request
+from conftest import POLICIES, serves_another_request, skip_unless_served
 from test_outcome import outcome_of
 
 # The situations, by the path under /dir-<policy>/ that makes each.
@@ -155,6 +155,7 @@ def exchange(server, policy, situation):
 @pytest.mark.parametrize("situation", SITUATIONS)
 @pytest.mark.parametrize("policy", POLICIES)
 def test_wire(server, policy, situation):
+    skip_unless_served(SITUATIONS[situation])
     assert exchange(server, policy, situation) == WIRE[policy, situation]
 
 
