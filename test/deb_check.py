@@ -18,6 +18,27 @@ def run(*cmd):
     subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL)
 
 
+def serve_packaged(root, includes):
+    """Runs the suite's httpd with a package's config files `includes` in
+    place of its LoadModule line, under ExpectPolicy reject: it starts,
+    logs no warning, and the module answers 417."""
+    h = os.path.join(root, "htdocs")
+    pyhttpd.write(os.path.join(h, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
+    port = pyhttpd.free_port()
+    conf = pyhttpd.base_config(root, "event", (port,), expect=False)
+    conf += ("".join("Include %s\n" % f for f in includes)
+             + "ServerTokens Full\n" + pyhttpd.docroot(h, "ExpectPolicy reject"))
+    httpd = pyhttpd.Httpd(root, conf, (port,))
+    httpd.start()
+    try:
+        ex = expect_exchange(port, "/echo.cgi", wait=3)
+        assert ex.final.status == 417, ex.final
+        assert "mod_expect/" in ex.final.header("server")
+        assert not httpd.warnings(), httpd.warnings()
+    finally:
+        httpd.stop()
+
+
 def main():
     deb, = glob.glob(os.path.join(pyhttpd.TOP,
                                   "libapache2-mod-expect_*.deb"))
@@ -26,23 +47,8 @@ def main():
         run("a2enmod", "expect")
         run("apachectl", "configtest")
         pyhttpd.prepare_root(ROOT)
-        h = os.path.join(ROOT, "htdocs")
-        pyhttpd.write(os.path.join(h, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
-        port = pyhttpd.free_port()
-        conf = pyhttpd.base_config(ROOT, "event", (port,)).replace(
-            "LoadModule expect_module %s" % pyhttpd.MOD_EXPECT,
-            "Include /etc/apache2/mods-enabled/expect.load\n"
-            "Include /etc/apache2/mods-enabled/expect.conf")
-        conf += "ServerTokens Full\n" + pyhttpd.docroot(
-            h, "ExpectPolicy reject")
-        httpd = pyhttpd.Httpd(ROOT, conf, (port,))
-        httpd.start()
-        try:
-            ex = expect_exchange(port, "/echo.cgi", wait=3)
-            assert ex.final.status == 417, ex.final
-            assert "mod_expect/" in ex.final.header("server")
-        finally:
-            httpd.stop()
+        serve_packaged(ROOT, ("/etc/apache2/mods-enabled/expect.load",
+                              "/etc/apache2/mods-enabled/expect.conf"))
         print("the installed package loads and rejects: OK")
     finally:
         if "--keep" not in sys.argv:
