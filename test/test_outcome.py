@@ -24,6 +24,8 @@ def outcome_of(server, marker, timeout=3):
 @pytest.mark.parametrize("path,kwargs,outcome,status", [
     ("/dir-continue/echo.cgi", {}, "continue", "200"),
     ("/dir-continue/missing.txt", {}, "unread", "404"),
+    # Refused before header_parser (an encoded slash, before translate_name).
+    ("/dir-continue/a%2fb", {}, "unread", "404"),
     ("/dir-continue/noread.lua", {}, "continue", "200"),
     ("/dir-immediate/echo.cgi", {}, "immediate", "200"),
     ("/dir-immediate/auth/echo.cgi", {}, "unread", "401"),
