@@ -983,6 +983,15 @@ static EXPECT_NOINLINE int expect_decide_request(request_rec *r)
     }
     req = expect_req_of(r);
     if (r->prev) {
+        request_rec *orig = expect_original(r);
+
+        if (!req && orig->expecting_100) {
+            /* Refused before header_parser, redirected to the server's
+             * local ErrorDocument: the expectation is taken now. */
+            (void)expect_take_expectation(orig);
+            r->expecting_100 = orig->expecting_100;
+            req = expect_req_of(r);
+        }
         if (!req) {
             return DECLINED;
         }

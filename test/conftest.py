@@ -215,6 +215,10 @@ ProxyPass "/main-proxy" "{b}/main"
 </VirtualHost>
 {vhosts}
 <VirtualHost 127.0.0.1:{port}>
+    ServerName edoc-early.test
+    ErrorDocument 404 /errors/404.html
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
     ServerName vhost-doc.test
     ExpectPolicy reject
     ErrorDocument 417 "vhost says: no Expect here"

@@ -42,6 +42,19 @@ def test_outcome(server, path, kwargs, outcome, status):
     assert outcome_of(server, marker) == (outcome, status)
 
 
+def test_outcome_early_refusal_redirected(server):
+    """Refused before header_parser, then redirected to the server's local
+    ErrorDocument: the redirect takes the expectation, leaves the body
+    unread and shows the outcome."""
+    marker = uuid.uuid4().hex
+    ex = expect_exchange(server.port, "/dir-continue/a%2fb?" + marker,
+                         host="edoc-early.test")
+    assert ex.interim is None and not ex.body_sent
+    assert ex.final.status == 404
+    assert ex.final.body == b"local 404 document\n"
+    assert outcome_of(server, marker) == ("unread", "404")
+
+
 def test_outcome_http10(server):
     marker = uuid.uuid4().hex
     c = Conn(server.port)
