@@ -656,23 +656,32 @@ static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
             return rv;
         }
         if (!ctx->line_open && !ctx->in_field) {
-            /* The common case: a whole line in one bucket, looked at in
-             * place rather than copied. */
+            /* The common case: a whole line, looked at in place rather
+             * than copied: its first bytes, and its last. The core's
+             * buckets hold it in one piece, or in two where a look ahead
+             * for a pipelined request split it (ap_check_pipeline()). */
             apr_bucket *e = APR_BRIGADE_FIRST(bb);
-            const char *data;
+            apr_bucket *last = APR_BRIGADE_LAST(bb);
+            const char *data, *end;
+            apr_size_t end_len;
 
             if (e != APR_BRIGADE_SENTINEL(bb)
-                && APR_BUCKET_NEXT(e) == APR_BRIGADE_SENTINEL(bb)
                 && apr_bucket_read(e, &data, &len, APR_BLOCK_READ)
-                   == APR_SUCCESS
-                && len && data[len - 1] == '\n') {
-                if (len == 1 || (len == 2 && data[0] == '\r')) {
+                   == APR_SUCCESS && len
+                && (last == e
+                    ? (end = data, end_len = len)
+                    : apr_bucket_read(last, &end, &end_len, APR_BLOCK_READ)
+                      == APR_SUCCESS ? end_len : 0)
+                && end[end_len - 1] == '\n') {
+                if (last == e
+                    && (len == 1 || (len == 2 && data[0] == '\r'))) {
                     if (ctx->lines) {
                         ap_remove_input_filter(f);  /* the end of the head */
                     }
                     return APR_SUCCESS;
                 }
-                if (data[0] != 'E' && data[0] != 'e') {
+                if (data[0] != 'E' && data[0] != 'e' && data[0] != '\r'
+                    && data[0] != '\n') {
                     ctx->lines++;
                     return APR_SUCCESS;
                 }
@@ -730,7 +739,8 @@ static int expect_refuse(request_rec *r, const char *field);
 
 /* The Expect field taken from the core's sight (expect_head_filter, or
  * HTTP/2's header table), judged with the virtual host now known. */
-static int expect_judge_field(request_rec *r, expect_req_t *req)
+static EXPECT_NOINLINE int expect_judge_field(request_rec *r,
+                                              expect_req_t *req)
 {
     expect_srv_conf *conf = ap_get_module_config(r->server->module_config,
                                                  &expect_module);
