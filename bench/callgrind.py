@@ -11,7 +11,10 @@ Start-up and shutdown are the same in both runs, so
 The same difference per function (callgrind_annotate) shows where the
 added instructions go.
 
-Configurations: lib.policy_config (stock, module, unknown).
+Configurations: lib.policy_config (stock, module, unknown), under
+prefork; and the second configuration (stock2, module2, unknown2: other
+modules, per-directory sections of a distribution's default site), under
+the event MPM.
 
 Requests:
   get         GET of a 101-byte static file, keep-alive
@@ -43,6 +46,9 @@ SCENARIOS = {
     "get stock": ("stock", "get", GET_N),
     "get module": ("module", "get", GET_N),
     "get unknown": ("unknown", "get", GET_N),
+    "get2 stock": ("stock2", "get", GET_N),
+    "get2 module": ("module2", "get", GET_N),
+    "get2 unknown": ("unknown2", "get", GET_N),
     "expect stock wait": ("stock", "wait:/lua/continue", EXP_N),
     "expect stock send": ("stock", "send:/lua/ignore", EXP_N),
     "expect continue": ("module", "wait:/lua/continue", EXP_N),
@@ -98,7 +104,8 @@ def profile(name, count):
     kind, request = SCENARIOS[name][:2]
     root = "callgrind/" + name.replace(" ", "-")
     out = os.path.join(lib.RUN, root + ".out")
-    httpd = lib.start(kind, root, "prefork", callgrind=out)
+    httpd = lib.start(kind, root, "event" if kind.endswith("2")
+                      else "prefork", callgrind=out)
     try:
         drive(httpd.port, request, count)
     finally:
@@ -169,6 +176,7 @@ def main(names=None):
         per_request, exclusive, inclusive = ordered[len(ordered) // 2]
         results[name] = {"per_request": per_request,
                          "runs": [r[0] for r in runs[name]],
+                         "runs_exclusive": [r[1] for r in runs[name]],
                          "counts": SCENARIOS[name][2],
                          "exclusive": exclusive,
                          "expect_inclusive": inclusive}

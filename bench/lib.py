@@ -81,11 +81,11 @@ def stage_module():
     MODULE = path
 
 
-def config(root, mpm, port, module, body):
-    """pyhttpd.base_config plus mod_lua, a document root with static.txt
-    and /lua/ mapped to BODY_LUA, then `body`; mod_expect loaded from the
-    staged copy, or not at all."""
-    text = pyhttpd.base_config(root, mpm, [port], ["lua"])
+def config(root, mpm, port, module, body, modules=("lua",)):
+    """pyhttpd.base_config plus `modules` (mod_lua at least), a document
+    root with static.txt and /lua/ mapped to BODY_LUA, then `body`;
+    mod_expect loaded from the staged copy, or not at all."""
+    text = pyhttpd.base_config(root, mpm, [port], list(modules))
     load = "LoadModule expect_module " + pyhttpd.MOD_EXPECT
     assert load in text, "pyhttpd.base_config changed"
     stage_module()
@@ -105,22 +105,47 @@ LuaMapHandler "^/lua/" "{root}/body.lua" handle
 """.format(docroot=pyhttpd.docroot(htdocs), root=root) + body
 
 
+# The second configuration: other modules, as a distribution's default
+# site loads them, and the per-directory sections such a site has.
+SECOND_MODULES = ["lua", "filter", "deflate", "headers", "negotiation",
+                  "autoindex", "status", "env", "expires"]
+SECOND_BODY = """<Directory "{htdocs}">
+    Options FollowSymLinks
+    AllowOverride None
+    AddOutputFilterByType DEFLATE text/html
+    Header set X-Content-Type-Options nosniff
+    ExpiresActive On
+    ExpiresDefault "access plus 1 hour"
+</Directory>
+<Location "/server-status">
+    SetHandler server-status
+</Location>
+"""
+
+
 def policy_config(kind, root, port, mpm="event"):
     """The configurations compared, identical but for mod_expect:
     stock    mod_expect not loaded
     module   loaded; ExpectPolicy continue in the server config and a
              <Location /lua/<policy>> for each policy
     unknown  the same plus ExpectUnknown ignore in the server config
-    Without the module the same <Location> sections are there, empty."""
+    Without the module the same <Location> sections are there, empty.
+    A kind ending in "2" (stock2, module2, unknown2) is the same on top
+    of the second configuration: SECOND_MODULES and SECOND_BODY."""
+    second = kind.endswith("2")
+    kind = kind.rstrip("2")
     module = kind != "stock"
     body = "".join('<Location "/lua/%s">\n%s</Location>\n'
                    % (p, "    ExpectPolicy %s\n" % p if module else "")
                    for p in POLICIES)
+    if second:
+        body += SECOND_BODY.format(htdocs=os.path.join(root, "htdocs"))
     if module:
         body += "ExpectPolicy continue\n"
     if kind == "unknown":
         body += "ExpectUnknown ignore\n"
-    return config(root, mpm, port, module, body)
+    return config(root, mpm, port, module, body,
+                  SECOND_MODULES if second else ["lua"])
 
 
 def start(kind, name, mpm="event", callgrind=None):
