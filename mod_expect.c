@@ -78,7 +78,10 @@
  *                       or ignores before anything reads the body; after
  *                       an internal redirect, watches the body again, or
  *                       for a local ErrorDocument leaves it unread
- *   fixups              access control has passed: "immediate" sends 100
+ *   EXPECT_BODY's init  access control and the fixups have passed, the
+ *                       handler is next: "immediate" sends 100 (a
+ *                       filter's init, not a fixups hook: only requests
+ *                       with an expectation have the filter)
  *   handler             just before the core's default handler, which
  *                       only discards the body: leave it unread, unless
  *                       an input filter of the request may consume it
@@ -1066,29 +1069,27 @@ static int expect_header_parser(request_rec *r)
     return expect_decide_request(r);
 }
 
-/* "immediate": the 100 goes out once, for the request that arrived (not
- * for the ErrorDocument of a refusal), unless the core answers 413. */
-static EXPECT_NOINLINE int expect_before_handler(request_rec *r)
+/* "immediate": access control and the fixups have passed, and the
+ * handler is next (ap_invoke_handler() runs the init function of each
+ * filter first). The 100 goes out once, for the request that arrived
+ * (not for the ErrorDocument of a refusal, nor again for a subrequest
+ * that shares its filters), unless the core answers 413. The filter is
+ * there only for requests with an expectation: no hook runs for the
+ * others. */
+static int expect_body_init(ap_filter_t *f)
 {
-    expect_req_t *req;
+    request_rec *r = f->r;
+    expect_req_t *req = expect_req_of(r);
 
-    if (r->main || r->prev || !(req = expect_req_of(r))
+    if (r->prev || !r->expecting_100
         || req->policy != EXPECT_POLICY_IMMEDIATE || expect_over_limit(r)) {
-        return DECLINED;
+        return OK;
     }
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, EXPECT_LOGNO(010)
                   "sending 100 Continue before the handler");
     expect_set_outcome(r, req, EXPECT_OUTCOME_IMMEDIATE);
     expect_send_continue(r);
-    return DECLINED;
-}
-
-static int expect_fixups(request_rec *r)
-{
-    if (!r->expecting_100) {
-        return DECLINED;
-    }
-    return expect_before_handler(r);
+    return OK;
 }
 
 /* Every handler has declined: the core's default handler is next, and it
@@ -1671,9 +1672,6 @@ static void expect_register_hooks(apr_pool_t *p)
      * directory context (MIDDLE) and before authentication, which may read
      * the body (mod_auth_form). */
     ap_hook_header_parser(expect_header_parser, NULL, NULL, APR_HOOK_LAST);
-    /* Access control has passed, and so have the fixups that may still
-     * refuse the request (per-dir mod_rewrite); the handler is next. */
-    ap_hook_fixups(expect_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
     /* Reached only when no handler took the request: the core's default
      * handler (REALLY_LAST) is next. */
     ap_hook_handler(expect_before_default_handler, NULL, NULL,
@@ -1681,7 +1679,8 @@ static void expect_register_hooks(apr_pool_t *p)
     /* Below the request's input filters, above HTTP_IN, which sends the
      * core's 100 Continue. */
     expect_body_handle = ap_register_input_filter("EXPECT_BODY",
-                                                  expect_body_filter, NULL,
+                                                  expect_body_filter,
+                                                  expect_body_init,
                                                   AP_FTYPE_PROTOCOL - 1);
     /* ap_send_error_response(): before the body would be discarded. */
     ap_hook_insert_error_filter(expect_insert_error_filter, NULL, NULL,

@@ -19,9 +19,9 @@ rows named fail (event MPM).
   header_parser, reject: expect_refuse()             every reject row
   header_parser, ignore: expecting_100 cleared       ignore read, not-read,
                                                      errordoc-417
-  fixups, immediate: expect_send_continue()          immediate 404,
-                                                     errordoc, flushed, static
-  expect_before_handler(): not for r->prev           immediate errordoc-status
+  EXPECT_BODY's init, immediate:                     every immediate row
+  expect_send_continue()                             but errordoc-status
+  expect_body_init(): not for r->prev                immediate errordoc-status
   expect_default_handler_next()                      continue/ignore 404,
                                                      errordoc, static
   expect_insert_error_filter(): expect_unwanted_body every reject row
