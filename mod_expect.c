@@ -63,13 +63,15 @@
  *
  * Every hook and filter, in the order a request meets them:
  *
- *   pre_read_request    only where some server sets ExpectUnknown (the
- *                       directive registers it): adds EXPECT_HEAD, or on
- *                       HTTP/2 takes Expect from the header table
- *   EXPECT_HEAD         input filter under the core's header parser:
- *                       keeps the Expect lines aside; gone after the head
- *   post_read_request   likewise only with ExpectUnknown: judges the
- *                       field kept from the core; server config only
+ *   pre_connection      only where some server sets ExpectUnknown (the
+ *                       directive registers it, and the next two): adds
+ *                       EXPECT_HEAD to a client's HTTP/1.x connection
+ *   pre_read_request    a head begins: EXPECT_HEAD looks at its lines; on
+ *                       HTTP/2, takes Expect from the header table
+ *   EXPECT_HEAD         connection input filter: keeps the Expect lines
+ *                       of a head aside; passes every other read on
+ *   post_read_request   judges the field kept from the core; server
+ *                       config only
  *   header_parser       the first hook with <Directory>, <Location>, <If>
  *                       and .htaccess merged, and the first where every
  *                       release has read Expect: an expectation only
@@ -218,9 +220,10 @@ typedef struct {
 
 /* Some server sets ExpectUnknown: the module parses the Expect field
  * itself, taken before the core refuses or joins it. Set, with the
- * pre_read_request hook, while the configuration is read. */
+ * hooks that take it, while the configuration is read. */
 static int expect_take_field;
 
+static int expect_pre_connection(conn_rec *c, void *csd);
 static void expect_pre_read_request(request_rec *r, conn_rec *c);
 static int expect_post_read_request(request_rec *r);
 
@@ -384,11 +387,13 @@ static const char *expect_set_unknown(cmd_parms *cmd, void *dconf,
                             "reject|ignore, not '%s'", cmd->cmd->name, arg);
     }
     if (!expect_take_field) {
-        /* Only servers that ask for it pay for a hook on every request.
-         * httpd sorts the hooks again once the configuration is read
-         * (main.c: "ap_process_config_tree may have add[ed] ... hooks"),
-         * and deregisters them all when pconf is cleared. Before the core
-         * looks at Expect. */
+        /* Only servers that ask for it pay for these hooks. httpd sorts
+         * the hooks again once the configuration is read (main.c:
+         * "ap_process_config_tree may have add[ed] ... hooks"), and
+         * deregisters them all when pconf is cleared. EXPECT_HEAD on
+         * every connection; before the core looks at Expect. */
+        ap_hook_pre_connection(expect_pre_connection, NULL, NULL,
+                               APR_HOOK_MIDDLE);
         ap_hook_pre_read_request(expect_pre_read_request, NULL, NULL,
                                  APR_HOOK_MIDDLE);
         /* A refusal before mod_setenvif and friends look at the request;
@@ -574,13 +579,22 @@ static void expect_seal_close(conn_rec *c)
  * The Expect field kept from the core (ExpectUnknown)
  */
 
-/* The HTTP/1.x request head, line by line, as ap_rgetline() reads it. */
+/* Per HTTP/1.x connection, where some server sets ExpectUnknown: the
+ * head being read, line by line as ap_rgetline() asks for it. */
 typedef struct {
-    expect_req_t *req;
-    int lines;                  /* non-empty lines so far */
+    request_rec *r;             /* from pre_read_request to the blank line
+                                 * that ends the head, else NULL */
+    expect_req_t *req;          /* its record, once an Expect line came */
     int line_open;              /* the last read ended inside a line */
     int in_field;               /* that line is an Expect line */
-} expect_head_ctx;
+    /* The read of a line at hand, kept here rather than on the stack of
+     * the function that looks at it, which then has little to save. */
+    ap_filter_t *f;             /* EXPECT_HEAD */
+    apr_read_type_e block;
+    apr_off_t readbytes;
+    const char *data;
+    apr_size_t len;
+} expect_head_t;
 
 static ap_filter_rec_t *expect_head_handle;
 
@@ -605,131 +619,177 @@ static void expect_keep_field(request_rec *r, expect_req_t *req,
     req->field[req->field_len] = '\0';
 }
 
+/* Registered by ExpectUnknown. Once per connection of a client (not on
+ * mod_proxy's connections to its backends where httpd says which those
+ * are, nor on HTTP/2 streams): every read of the connection passes
+ * EXPECT_HEAD, which looks at lines only while a head is read. */
+static int expect_pre_connection(conn_rec *c, void *csd)
+{
+    expect_head_t *head;
+
+    (void)csd;
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 116)
+    if (c->outgoing) {
+        return DECLINED;
+    }
+#endif
+    if (c->master) {
+        return DECLINED;
+    }
+    head = apr_pcalloc(c->pool, sizeof(*head));
+    ap_set_module_config(c->conn_config, &expect_module, head);
+    head->f = ap_add_input_filter_handle(expect_head_handle, head, NULL, c);
+    return DECLINED;
+}
+
+/* HTTP/2: the header table is already there, but for mod_http2 of
+ * 2.4.49 to 2.4.54, which fills it after pre_read_request (it has Host,
+ * from :authority, otherwise). */
+static EXPECT_NOINLINE void expect_take_h2_field(request_rec *r)
+{
+    const char *field = apr_table_getm(r->pool, r->headers_in, "Expect");
+    static volatile int h2_unseen_said;
+
+    if (apr_is_empty_table(r->headers_in) && !h2_unseen_said) {
+        h2_unseen_said = 1;     /* once per child; a race says it twice */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, r->server,
+                     EXPECT_LOGNO(016) "ExpectUnknown does not apply to "
+                     "HTTP/2 requests here: this mod_http2 (httpd 2.4.49 "
+                     "to 2.4.54) hides their header fields from the "
+                     "module, and the core refuses their unknown "
+                     "expectations with 417");
+    }
+    if (field) {
+        expect_keep_field(r, expect_req_make(r), field, strlen(field));
+        apr_table_unset(r->headers_in, "Expect");
+    }
+}
+
 /* Takes the Expect field from the core's sight: the core would refuse
  * unknown expectations before any other hook, and join a folded Expect
  * line into "100-continue". Registered by ExpectUnknown. */
 static void expect_pre_read_request(request_rec *r, conn_rec *c)
 {
-    if (c->master) {
-        /* HTTP/2: the header table is already there, but for mod_http2 of
-         * 2.4.49 to 2.4.54, which fills it after this hook (it has Host,
-         * from :authority, otherwise). */
-        const char *field = apr_table_getm(r->pool, r->headers_in, "Expect");
-        static volatile int h2_unseen_said;
+    expect_head_t *head;
 
-        if (apr_is_empty_table(r->headers_in) && !h2_unseen_said) {
-            h2_unseen_said = 1;     /* once per child; a race says it twice */
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, r->server,
-                         EXPECT_LOGNO(016) "ExpectUnknown does not apply to "
-                         "HTTP/2 requests here: this mod_http2 (httpd 2.4.49 "
-                         "to 2.4.54) hides their header fields from the "
-                         "module, and the core refuses their unknown "
-                         "expectations with 417");
-        }
-        if (field) {
-            expect_keep_field(r, expect_req_make(r), field, strlen(field));
-            apr_table_unset(r->headers_in, "Expect");
-        }
+    if (c->master) {
+        expect_take_h2_field(r);
         return;
     }
-    ap_add_input_filter_handle(expect_head_handle,
-                               apr_pcalloc(r->pool, sizeof(expect_head_ctx)),
-                               r, c);
+    head = ap_get_module_config(c->conn_config, &expect_module);
+    if (head) {
+        head->r = r;
+        head->req = NULL;
+        head->line_open = head->in_field = 0;
+    }
 }
 
-/* Reads the HTTP/1.x request head for the core, one line per call as
- * ap_rgetline() asks, and keeps Expect lines (and their obs-fold
- * continuations) aside, returning the next line instead. Gone once the
- * head is complete. */
-static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
-                                       ap_input_mode_t mode,
-                                       apr_read_type_e block,
-                                       apr_off_t readbytes)
+/* A line that is, or continues, a line of the Expect field, or that came
+ * in pieces: flattened. An Expect line (and its obs-fold continuations)
+ * is kept aside, and the next line read and returned instead. */
+static EXPECT_NOINLINE apr_status_t expect_head_take(expect_head_t *head,
+                                                    apr_bucket_brigade *bb)
 {
-    expect_head_ctx *ctx = f->ctx;
+    request_rec *r = head->r;
 
     for (;;) {
-        apr_status_t rv = ap_get_brigade(f->next, bb, mode, block,
-                                         readbytes);
         char *line;
         apr_size_t len;
         int open;
+        apr_status_t rv = apr_brigade_pflatten(bb, &line, &len, r->pool);
 
-        if (rv != APR_SUCCESS || mode != AP_MODE_GETLINE) {
-            return rv;
-        }
-        if (!ctx->line_open && !ctx->in_field) {
-            /* The common case: a whole line, looked at in place rather
-             * than copied: its first bytes, and its last. The core's
-             * buckets hold it in one piece, or in two where a look ahead
-             * for a pipelined request split it (ap_check_pipeline()). */
-            apr_bucket *e = APR_BRIGADE_FIRST(bb);
-            apr_bucket *last = APR_BRIGADE_LAST(bb);
-            const char *data, *end;
-            apr_size_t end_len;
-
-            if (e != APR_BRIGADE_SENTINEL(bb)
-                && apr_bucket_read(e, &data, &len, APR_BLOCK_READ)
-                   == APR_SUCCESS && len
-                && (last == e
-                    ? (end = data, end_len = len)
-                    : apr_bucket_read(last, &end, &end_len, APR_BLOCK_READ)
-                      == APR_SUCCESS ? end_len : 0)
-                && end[end_len - 1] == '\n') {
-                if (last == e
-                    && (len == 1 || (len == 2 && data[0] == '\r'))) {
-                    if (ctx->lines) {
-                        ap_remove_input_filter(f);  /* the end of the head */
-                    }
-                    return APR_SUCCESS;
-                }
-                if (data[0] != 'E' && data[0] != 'e' && data[0] != '\r'
-                    && data[0] != '\n') {
-                    ctx->lines++;
-                    return APR_SUCCESS;
-                }
-            }
-        }
-        rv = apr_brigade_pflatten(bb, &line, &len, f->r->pool);
         if (rv != APR_SUCCESS || len == 0) {
             return rv;
         }
         open = line[len - 1] != '\n';
-        if (!ctx->line_open) {
-            int blank = (len == 1 && line[0] == '\n')
-                        || (len == 2 && line[0] == '\r' && line[1] == '\n');
-
-            if (blank && ctx->lines) {
-                ap_remove_input_filter(f);  /* the end of the head */
+        if (!head->line_open) {
+            if ((len == 1 && line[0] == '\n')
+                || (len == 2 && line[0] == '\r' && line[1] == '\n')) {
+                head->r = NULL;     /* the end of the head */
                 return APR_SUCCESS;
             }
-            ctx->lines += !blank;
-            if (ctx->in_field && (line[0] == ' ' || line[0] == '\t')) {
-                ctx->req->field_folded = 1;
+            if (head->in_field && (line[0] == ' ' || line[0] == '\t')) {
+                head->req->field_folded = 1;
             }
             else if (len > 7 && !strncasecmp(line, "Expect:", 7)) {
-                ctx->in_field = 1;
-                if (!ctx->req) {
-                    ctx->req = expect_req_make(f->r);
+                head->in_field = 1;
+                if (!head->req) {
+                    head->req = expect_req_make(r);
                 }
                 else {
-                    expect_keep_field(f->r, ctx->req, ", ", 2);
+                    expect_keep_field(r, head->req, ", ", 2);
                 }
                 for (line += 7, len -= 7;
                      len && (*line == ' ' || *line == '\t'); line++, len--)
                     ;
             }
             else {
-                ctx->in_field = 0;
+                head->in_field = 0;
             }
         }
-        ctx->line_open = open;
-        if (!ctx->in_field) {
+        head->line_open = open;
+        if (!head->in_field) {
             return APR_SUCCESS;
         }
-        expect_keep_field(f->r, ctx->req, line, len);
+        expect_keep_field(r, head->req, line, len);
         apr_brigade_cleanup(bb);
+        rv = ap_get_brigade(head->f->next, bb, AP_MODE_GETLINE, head->block,
+                            head->readbytes);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
     }
+}
+
+/* A line of the head after the request line. The common case, a whole
+ * line in one bucket that is not of the Expect field, is looked at in
+ * place: its first byte, and its last. */
+static EXPECT_NOINLINE apr_status_t expect_head_line(expect_head_t *head,
+                                                    apr_bucket_brigade *bb)
+{
+    apr_status_t rv = ap_get_brigade(head->f->next, bb, AP_MODE_GETLINE,
+                                     head->block, head->readbytes);
+    apr_bucket *e = APR_BRIGADE_FIRST(bb);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (!head->line_open && !head->in_field
+        && e != APR_BRIGADE_SENTINEL(bb)
+        && APR_BUCKET_NEXT(e) == APR_BRIGADE_SENTINEL(bb)
+        && apr_bucket_read(e, &head->data, &head->len, APR_BLOCK_READ)
+           == APR_SUCCESS
+        && head->len && head->data[head->len - 1] == '\n') {
+        unsigned char first = head->data[0];
+
+        if (first > ' ' && (first | 0x20) != 'e') {
+            return APR_SUCCESS;     /* a field other than Expect */
+        }
+        if (head->len == 1 || (head->len == 2 && first == '\r')) {
+            head->r = NULL;         /* the blank line: the end of the head */
+            return APR_SUCCESS;
+        }
+    }
+    return expect_head_take(head, bb);
+}
+
+/* Every read of the connection. Lines are looked at only between the
+ * request line, once parsed (r->protocol), and the blank line that ends
+ * the head: neither a body nor the look ahead for a pipelined request
+ * is. */
+static apr_status_t expect_head_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                       ap_input_mode_t mode,
+                                       apr_read_type_e block,
+                                       apr_off_t readbytes)
+{
+    expect_head_t *head = f->ctx;
+
+    if (head->r && mode == AP_MODE_GETLINE && head->r->protocol) {
+        head->block = block;
+        head->readbytes = readbytes;
+        return expect_head_line(head, bb);
+    }
+    return ap_get_brigade(f->next, bb, mode, block, readbytes);
 }
 
 static void expect_set_continue(request_rec *r)
@@ -925,10 +985,11 @@ static void expect_send_continue(request_rec *r)
  * host's configuration known. */
 static int expect_post_read_request(request_rec *r)
 {
-    expect_req_t *req;
+    /* Not expect_req_of(): an internal redirect has no field to judge. */
+    expect_req_t *req = ap_get_module_config(r->request_config,
+                                             &expect_module);
 
-    if (r->main || r->prev || !(req = expect_req_of(r))
-        || !(req->field || req->field_too_long)) {
+    if (!req || r->main || r->prev || !(req->field || req->field_too_long)) {
         return DECLINED;
     }
     return expect_judge_field(r, req);
@@ -1663,11 +1724,13 @@ static void expect_register_hooks(apr_pool_t *p)
     ap_hook_post_config(expect_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, expect_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
-    /* pre_read_request and post_read_request: registered by ExpectUnknown
-     * (expect_set_unknown). */
+    /* pre_connection, pre_read_request and post_read_request: registered
+     * by ExpectUnknown (expect_set_unknown). */
+    /* A connection filter above every other (mod_ssl's, mod_reqtimeout's):
+     * it sees the lines the core's header parser asks for, whole. */
     expect_head_handle = ap_register_input_filter("EXPECT_HEAD",
                                                   expect_head_filter, NULL,
-                                                  AP_FTYPE_PROTOCOL);
+                                                  AP_FTYPE_CONNECTION);
     /* The first hook with the merged per-dir config; after SetEnvIf in
      * directory context (MIDDLE) and before authentication, which may read
      * the body (mod_auth_form). */

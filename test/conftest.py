@@ -8,7 +8,10 @@ import base64
 import hashlib
 import os
 import re
+import shutil
+import ssl
 import stat
+import subprocess
 
 import pytest
 
@@ -375,6 +378,26 @@ LogLevel info expect:trace2
     ServerName doc.test
     ErrorDocument 417 "doc.test: no such expectation here"
 </VirtualHost>
+# Lines longer than one read of the core (8 KiB), on a port of their own:
+# while the head is read, the limits of the port's first virtual host
+# apply.
+<VirtualHost 127.0.0.1:{port2}>
+    ServerName long.test
+    LimitRequestLine 20000
+    LimitRequestFieldSize 20000
+    ExpectUnknown ignore
+</VirtualHost>
+"""
+
+# Tells what a request looked like to a CGI script, and reads its body.
+ENV_CGI = """#!/usr/bin/python3
+import json, os, sys
+data = sys.stdin.buffer.read()
+sys.stdout.write("Content-Type: application/json\\n\\n")
+sys.stdout.write(json.dumps({"length": len(data),
+                             "query": os.environ.get("QUERY_STRING"),
+                             "x_long": os.environ.get("HTTP_X_LONG"),
+                             "expect": os.environ.get("HTTP_EXPECT")}))
 """
 
 
@@ -386,20 +409,76 @@ def strict():
     pyhttpd.prepare_root(root)
     h = os.path.join(root, "htdocs")
     write(os.path.join(h, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
+    write(os.path.join(h, "env.cgi"), ENV_CGI, 0o755)
     write(os.path.join(h, "static.txt"), "static\n")
-    port = pyhttpd.free_port()
+    port, port2 = pyhttpd.free_port(), pyhttpd.free_port()
     h2 = MPM != "prefork"
-    conf = (pyhttpd.base_config(root, MPM, (port,),
+    conf = (pyhttpd.base_config(root, MPM, (port, port2),
                                 ("http2",) if h2 else ())
             + ("Protocols h2c http/1.1\n" if h2 else "")
-            + STRICT_CONFIG.format(docroot=pyhttpd.docroot(h), port=port))
+            + STRICT_CONFIG.format(docroot=pyhttpd.docroot(h), port=port,
+                                   port2=port2))
     # EX016: ExpectUnknown beside mod_http2, on 2.4.49 to 2.4.54.
-    httpd = pyhttpd.Httpd(root, conf, (port,), deliberate=(r"EX016: ",))
+    httpd = pyhttpd.Httpd(root, conf, (port, port2),
+                          deliberate=(r"EX016: ",))
     httpd.start()
     yield httpd
     httpd.stop()
     crashes = httpd.crashes()
     assert not crashes, "\n".join(crashes)
+
+
+TLS_CONFIG = """
+LogLevel info expect:trace2
+ExpectUnknown ignore
+{docroot}<VirtualHost 127.0.0.1:{port}>
+    ServerName localhost
+    SSLEngine on
+    SSLCertificateFile "{root}/cert.pem"
+    SSLCertificateKeyFile "{root}/key.pem"
+    LimitRequestFieldSize 20000
+</VirtualHost>
+"""
+
+
+@pytest.fixture(scope="session")
+def strict_tls():
+    """ExpectUnknown ignore over TLS: EXPECT_HEAD reads the head above
+    mod_ssl, decrypted."""
+    reason = pyhttpd.lacks("ssl", "socache_shmcb")
+    if reason or not shutil.which("openssl"):
+        pytest.skip(reason or "no openssl to make a certificate")
+    root = os.path.join(pyhttpd.TOP, "test", "run", MPM + "-tls")
+    pyhttpd.prepare_root(root)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-keyout", os.path.join(root, "key.pem"),
+                    "-out", os.path.join(root, "cert.pem")],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True)
+    h = os.path.join(root, "htdocs")
+    write(os.path.join(h, "echo.cgi"), pyhttpd.echo_cgi(), 0o755)
+    write(os.path.join(h, "env.cgi"), ENV_CGI, 0o755)
+    port = pyhttpd.free_port()
+    conf = (pyhttpd.base_config(root, MPM, (port,), ("ssl", "socache_shmcb"))
+            + TLS_CONFIG.format(docroot=pyhttpd.docroot(h), port=port,
+                                root=root))
+    httpd = pyhttpd.Httpd(root, conf, (port,))
+    httpd.start()
+    yield httpd
+    httpd.stop()
+    crashes = httpd.crashes()
+    assert not crashes, "\n".join(crashes)
+
+
+def tls_conn(port):
+    """A Conn over TLS (the suite's own certificate, not verified)."""
+    c = Conn(port)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    c.sock = context.wrap_socket(c.sock, server_hostname="localhost")
+    return c
 
 
 def pytest_configure(config):

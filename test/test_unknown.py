@@ -3,6 +3,7 @@ second httpd where one virtual host ignores unknown expectations (which
 makes the module take the field from the core's sight)."""
 import os
 import re
+import socket
 import subprocess
 import time
 
@@ -10,7 +11,7 @@ import pytest
 
 import pyhttpd
 from client import Conn, expect_exchange, head
-from conftest import MPM, tmp_conf_dir
+from conftest import MPM, tls_conn, tmp_conf_dir
 
 SMUGGLED = b"GET /static.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
@@ -102,6 +103,96 @@ def test_requests_without_expect_are_untouched(strict):
     assert c.read_response().json() == {"length": 3, "expect": None}
     assert c.read_response("GET").body == b"static\n"
     assert not c.interims
+
+
+def test_field_in_pieces(strict):
+    """A line that comes in several reads of the socket, cut inside the
+    field name and its value."""
+    c = Conn(port(strict))
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    data = head("POST", "/echo.cgi", "ignore.test", 3,
+                expect="100-continue, foo")
+    cut = data.index(b"Expect")
+    for piece in (data[:cut + 3], data[cut + 3:cut + 20], data[cut + 20:]):
+        c.send(piece)
+        time.sleep(0.05)
+    assert c.read_head(3).status == 100
+    c.send(b"abc")
+    assert c.read_response().json() == {"length": 3,
+                                        "expect": "100-continue"}
+
+
+# httpd reads a line of the head up to its LF, or until 8 KiB have come
+# (HUGE_STRING_LEN; mod_ssl's buffer over TLS), and then reads on: a line
+# sent in two parts, the first one 8 KiB long, reaches the module in two
+# reads. What the second one starts with ("Expect:") is no line of its
+# own.
+FIRST_PART = 8192
+
+
+def send_in_two_reads(c, data, cut):
+    assert cut >= FIRST_PART and b"\n" not in data[:cut]
+    c.send(data[:cut])
+    time.sleep(0.3)
+    c.send(data[cut:])
+
+
+def long_field_cut_before_expect(c, host):
+    value = "a" * (FIRST_PART - len("X-Long: ")) + "Expect: foo"
+    data = (b"POST /env.cgi HTTP/1.1\r\n"
+            + ("X-Long: " + value).encode() + b"\r\n"
+            + ("Host: %s\r\n" % host).encode()
+            + b"Expect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+    cut = data.index(b"X-Long")
+    c.send(data[:cut])
+    send_in_two_reads(c, data[cut:], FIRST_PART)
+    assert c.read_head(3).status == 100
+    c.send(b"abc")
+    assert c.read_response().json() == {"length": 3, "query": "",
+                                        "x_long": value,
+                                        "expect": "100-continue"}
+
+
+def test_long_field_cut_before_expect(strict):
+    long_field_cut_before_expect(Conn(strict.ports[1]), "long.test")
+
+
+def test_long_request_line_cut_before_expect(strict):
+    """(mod_cgid takes no URL this long: a static file answers.)"""
+    c = Conn(strict.ports[1])
+    line = "GET /static.txt?%sExpect:foo HTTP/1.1" % (
+        "a" * (FIRST_PART - len("GET /static.txt?")))
+    send_in_two_reads(c, (line + "\r\nHost: long.test\r\n\r\n").encode(),
+                      FIRST_PART)
+    resp = c.read_response("GET", 3)
+    assert resp.status == 200 and resp.body == b"static\n"
+    logged = '"%s" 200' % line
+    access_log = os.path.join(strict.root, "access.log")
+    deadline = time.monotonic() + 3
+    while logged not in open(access_log).read():
+        assert time.monotonic() < deadline, "not in the access log"
+        time.sleep(0.05)
+
+
+def test_tls_ignore_keeps_100_continue(strict_tls):
+    c = tls_conn(strict_tls.ports[0])
+    c.send(head("POST", "/echo.cgi", "localhost", 3,
+                expect="100-continue, foo"))
+    assert c.read_head(3).status == 100
+    c.send(b"abc")
+    assert c.read_response().json() == {"length": 3,
+                                        "expect": "100-continue"}
+
+
+def test_tls_folded_field_is_refused(strict_tls):
+    c = tls_conn(strict_tls.ports[0])
+    c.send(b"POST /echo.cgi HTTP/1.1\r\nHost: localhost\r\n"
+           b"Expect:\r\n 100-continue\r\nContent-Length: 3\r\n\r\n")
+    assert c.read_head(3).status == 400
+
+
+def test_tls_long_field_cut_before_expect(strict_tls):
+    long_field_cut_before_expect(tls_conn(strict_tls.ports[0]), "localhost")
 
 
 # 2.4.49 to 2.4.54: mod_http2 runs pre_read_request before the request has
