@@ -582,14 +582,19 @@ static void expect_seal_close(conn_rec *c)
 /* Per HTTP/1.x connection, where some server sets ExpectUnknown: the
  * head being read, line by line as ap_rgetline() asks for it. */
 typedef struct {
-    request_rec *r;             /* from pre_read_request to the blank line
-                                 * that ends the head, else NULL */
+    /* The request whose head is read, from pre_read_request to the blank
+     * line that ends it, else NULL. It outlives the request only where
+     * the connection ends with it (a request line that fails, HTTP/0.9),
+     * and is looked at only for a line read, which none of those paths
+     * makes. */
+    request_rec *r;
     expect_req_t *req;          /* its record, once an Expect line came */
     int line_open;              /* the last read ended inside a line */
     int in_field;               /* that line is an Expect line */
-    /* The read of a line at hand, kept here rather than on the stack of
-     * the function that looks at it, which then has little to save. */
     ap_filter_t *f;             /* EXPECT_HEAD */
+    apr_bucket_brigade *more;   /* for a line that comes in small pieces */
+    /* The read at hand, kept here rather than on the stack of the
+     * function that looks at it, which then has little to save. */
     apr_read_type_e block;
     apr_off_t readbytes;
     const char *data;
@@ -597,6 +602,10 @@ typedef struct {
 } expect_head_t;
 
 static ap_filter_rec_t *expect_head_handle;
+
+/* The field kept aside has room for LimitRequestFieldSize bytes, and for
+ * the field name and CR LF of a read, copied before they are dropped. */
+#define EXPECT_FIELD_SLACK 16
 
 /* Appends one read of a line of the Expect field, CR LF stripped. */
 static void expect_keep_field(request_rec *r, expect_req_t *req,
@@ -612,7 +621,7 @@ static void expect_keep_field(request_rec *r, expect_req_t *req,
         return;
     }
     if (!req->field) {
-        req->field = apr_palloc(r->pool, limit + 1);
+        req->field = apr_palloc(r->pool, limit + EXPECT_FIELD_SLACK + 1);
     }
     memcpy(req->field + req->field_len, data, len);
     req->field_len += len;
@@ -684,54 +693,158 @@ static void expect_pre_read_request(request_rec *r, conn_rec *c)
     }
 }
 
+/* Enough of a line that begins to tell what it is: up to its LF, or this
+ * many bytes. A filter below may hand a line over in smaller pieces
+ * (mod_tls, whatever it has decrypted so far): the core would read on
+ * for the rest of the line anyway. */
+#define EXPECT_LINE_START 8
+
+static apr_status_t expect_head_start(expect_head_t *head,
+                                      apr_bucket_brigade *bb,
+                                      char *start, apr_size_t *n)
+{
+    for (;;) {
+        apr_status_t rv;
+
+        *n = EXPECT_LINE_START;
+        rv = apr_brigade_flatten(bb, start, n);
+        if (rv != APR_SUCCESS || *n == EXPECT_LINE_START
+            || memchr(start, '\n', *n)) {
+            return rv;
+        }
+        if (!head->more) {
+            head->more = apr_brigade_create(head->f->c->pool,
+                                            head->f->c->bucket_alloc);
+        }
+        rv = ap_get_brigade(head->f->next, head->more, AP_MODE_GETLINE,
+                            head->block, head->readbytes);
+        if (rv != APR_SUCCESS || APR_BRIGADE_EMPTY(head->more)) {
+            APR_BRIGADE_CONCAT(bb, head->more);
+            return rv;
+        }
+        APR_BRIGADE_CONCAT(bb, head->more);
+    }
+}
+
+/* The read ends with the line's LF. */
+static int expect_ends_line(apr_bucket_brigade *bb)
+{
+    apr_bucket *e;
+
+    for (e = APR_BRIGADE_LAST(bb); e != APR_BRIGADE_SENTINEL(bb);
+         e = APR_BUCKET_PREV(e)) {
+        const char *data;
+        apr_size_t len;
+
+        if (!APR_BUCKET_IS_METADATA(e)
+            && apr_bucket_read(e, &data, &len, APR_BLOCK_READ) == APR_SUCCESS
+            && len) {
+            return data[len - 1] == '\n';
+        }
+    }
+    return 0;
+}
+
+/* Copies a read of a line of the Expect field into the field kept aside:
+ * after ", " and without the field name and the whitespace after it
+ * when the line begins, without CR LF. A field that outgrows
+ * LimitRequestFieldSize is refused at once: APR_ENOSPC, which the core
+ * answers with 400 as for any field that long, and nothing more of it
+ * is read. */
+static apr_status_t expect_keep_piece(expect_head_t *head,
+                                      apr_bucket_brigade *bb, int begins,
+                                      int more)
+{
+    request_rec *r = head->r;
+    expect_req_t *req = head->req;
+    apr_size_t limit = r->server->limit_req_fieldsize;
+    apr_off_t len = 0;
+    apr_size_t n, skip = 0;
+    char *data;
+
+    if (!req->field) {
+        req->field = apr_palloc(r->pool, limit + EXPECT_FIELD_SLACK + 1);
+    }
+    if (more) {
+        expect_keep_field(r, req, ", ", 2);
+    }
+    if (!req->field_too_long
+        && apr_brigade_length(bb, 1, &len) == APR_SUCCESS
+        && req->field_len + len <= limit + EXPECT_FIELD_SLACK) {
+        data = req->field + req->field_len;
+        n = (apr_size_t)len;
+        if (apr_brigade_flatten(bb, data, &n) == APR_SUCCESS) {
+            if (begins) {
+                for (skip = 7; skip < n && (data[skip] == ' '
+                                            || data[skip] == '\t'); skip++)
+                    ;
+                memmove(data, data + skip, n - skip);
+                n -= skip;
+            }
+            while (n && (data[n - 1] == '\n' || data[n - 1] == '\r')) {
+                n--;
+            }
+            if (req->field_len + n + 2 <= limit) {
+                req->field_len += n;
+                req->field[req->field_len] = '\0';
+                return APR_SUCCESS;
+            }
+        }
+    }
+    req->field_too_long = 1;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, EXPECT_LOGNO(003)
+                  "refusing an Expect field over LimitRequestFieldSize");
+    expect_set_outcome(r, req, EXPECT_OUTCOME_INVALID);
+    expect_close_connection(r, "a malformed Expect field");
+    return APR_ENOSPC;
+}
+
 /* A line that is, or continues, a line of the Expect field, or that came
- * in pieces: flattened. An Expect line (and its obs-fold continuations)
- * is kept aside, and the next line read and returned instead. */
+ * in pieces. An Expect line (and its obs-fold continuations) is kept
+ * aside, and the next line read and returned instead. */
 static EXPECT_NOINLINE apr_status_t expect_head_take(expect_head_t *head,
                                                     apr_bucket_brigade *bb)
 {
-    request_rec *r = head->r;
-
     for (;;) {
-        char *line;
-        apr_size_t len;
-        int open;
-        apr_status_t rv = apr_brigade_pflatten(bb, &line, &len, r->pool);
+        apr_status_t rv;
+        int begins = 0, more = 0;
 
-        if (rv != APR_SUCCESS || len == 0) {
-            return rv;
-        }
-        open = line[len - 1] != '\n';
         if (!head->line_open) {
-            if ((len == 1 && line[0] == '\n')
-                || (len == 2 && line[0] == '\r' && line[1] == '\n')) {
+            char start[EXPECT_LINE_START];
+            apr_size_t n;
+
+            rv = expect_head_start(head, bb, start, &n);
+            if (rv != APR_SUCCESS || n == 0) {
+                return rv;
+            }
+            if ((n == 1 && start[0] == '\n')
+                || (n == 2 && start[0] == '\r' && start[1] == '\n')) {
                 head->r = NULL;     /* the end of the head */
                 return APR_SUCCESS;
             }
-            if (head->in_field && (line[0] == ' ' || line[0] == '\t')) {
+            if (head->in_field && (start[0] == ' ' || start[0] == '\t')) {
                 head->req->field_folded = 1;
             }
-            else if (len > 7 && !strncasecmp(line, "Expect:", 7)) {
-                head->in_field = 1;
+            else if (n >= 7 && !strncasecmp(start, "Expect:", 7)) {
+                begins = 1;
+                more = head->req != NULL;
                 if (!head->req) {
-                    head->req = expect_req_make(r);
+                    head->req = expect_req_make(head->r);
                 }
-                else {
-                    expect_keep_field(r, head->req, ", ", 2);
-                }
-                for (line += 7, len -= 7;
-                     len && (*line == ' ' || *line == '\t'); line++, len--)
-                    ;
+                head->in_field = 1;
             }
             else {
                 head->in_field = 0;
             }
         }
-        head->line_open = open;
+        head->line_open = !expect_ends_line(bb);
         if (!head->in_field) {
             return APR_SUCCESS;
         }
-        expect_keep_field(r, head->req, line, len);
+        rv = expect_keep_piece(head, bb, begins, more);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
         apr_brigade_cleanup(bb);
         rv = ap_get_brigade(head->f->next, bb, AP_MODE_GETLINE, head->block,
                             head->readbytes);

@@ -93,6 +93,19 @@ def test_folded_or_oversized_field_is_refused(strict, field):
     assert c.closed()
 
 
+@pytest.mark.parametrize("endless", [b"Expect: " + b"a" * 100000,
+                                     b"Expect: a" + b"\r\n b" * 40000],
+                         ids=["one-line", "folded"])
+def test_endless_field_is_refused_at_the_limit(strict, endless):
+    """A field that never ends, on one line or folded: refused once it is
+    over LimitRequestFieldSize, not read on (nor kept) to its end."""
+    c = Conn(port(strict))
+    c.send(b"POST /echo.cgi HTTP/1.1\r\nHost: ignore.test\r\n" + endless)
+    resp = c.read_head(3)
+    assert resp is not None and resp.status == 400
+    assert "close" in resp.connection()
+
+
 def test_requests_without_expect_are_untouched(strict):
     c = Conn(port(strict))
     # Pipelined, with blank lines before the request line.
