@@ -18,6 +18,8 @@ the event MPM.
 
 Requests:
   get         GET of a 101-byte static file, keep-alive
+  get12       the same with ten more header lines, as a browser sends
+              them (what ExpectUnknown costs per line of a head)
   wait:/path  POST of 1000 bytes with Expect: 100-continue to the Lua
               handler that reads it; the client waits for 100 Continue
               and sends the body only then, as curl does
@@ -49,6 +51,9 @@ SCENARIOS = {
     "get2 stock": ("stock2", "get", GET_N),
     "get2 module": ("module2", "get", GET_N),
     "get2 unknown": ("unknown2", "get", GET_N),
+    "get12 stock": ("stock", "get12", GET_N),
+    "get12 module": ("module", "get12", GET_N),
+    "get12 unknown": ("unknown", "get12", GET_N),
     "expect stock wait": ("stock", "wait:/lua/continue", EXP_N),
     "expect stock send": ("stock", "send:/lua/ignore", EXP_N),
     "expect continue": ("module", "wait:/lua/continue", EXP_N),
@@ -58,11 +63,29 @@ SCENARIOS = {
 }
 
 
+# Ten header lines of a browser's GET, none of them an Expect line.
+BROWSER_LINES = [
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 "
+    "Firefox/128.0",
+    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
+    "*/*;q=0.8",
+    "Accept-Language: en-US,en;q=0.5",
+    "Accept-Encoding: gzip, deflate, br",
+    "Referer: http://localhost/index.html",
+    "Cookie: session=0123456789abcdef0123456789abcdef",
+    "Upgrade-Insecure-Requests: 1",
+    "Sec-Fetch-Dest: document",
+    "Sec-Fetch-Mode: navigate",
+    "Sec-Fetch-Site: same-origin",
+]
+
+
 def drive(port, request, count):
     """`count` requests; every answer is checked."""
     conn = None
-    if request == "get":
-        head = client.head("GET", "/static.txt", expect=None)
+    if request in ("get", "get12"):
+        head = client.head("GET", "/static.txt", expect=None,
+                           extra=BROWSER_LINES if request == "get12" else ())
     else:
         mode, path = request.split(":")
         head = lib.post_head(path, len(BODY))
@@ -71,7 +94,7 @@ def drive(port, request, count):
         for _ in range(count):
             conn = conn or client.Conn(port)
             keep = True
-            if request == "get":
+            if request in ("get", "get12"):
                 conn.send(head)
                 resp = conn.read_response("GET", 30)
                 ok = resp.status == 200 and resp.body == lib.STATIC.encode()
