@@ -607,7 +607,18 @@ static ap_filter_rec_t *expect_head_handle;
  * the field name and CR LF of a read, copied before they are dropped. */
 #define EXPECT_FIELD_SLACK 16
 
-/* Appends one read of a line of the Expect field, CR LF stripped. */
+/* Where the next read of the Expect field goes. */
+static char *expect_field_end(request_rec *r, expect_req_t *req)
+{
+    if (!req->field) {
+        req->field = apr_palloc(r->pool, r->server->limit_req_fieldsize
+                                         + EXPECT_FIELD_SLACK + 1);
+    }
+    return req->field + req->field_len;
+}
+
+/* Appends one read of a line of the Expect field, CR LF stripped; data
+ * may already stand at the field's end. */
 static void expect_keep_field(request_rec *r, expect_req_t *req,
                               const char *data, apr_size_t len)
 {
@@ -620,10 +631,7 @@ static void expect_keep_field(request_rec *r, expect_req_t *req,
         req->field_too_long = 1;
         return;
     }
-    if (!req->field) {
-        req->field = apr_palloc(r->pool, limit + EXPECT_FIELD_SLACK + 1);
-    }
-    memcpy(req->field + req->field_len, data, len);
+    memmove(expect_field_end(r, req), data, len);
     req->field_len += len;
     req->field[req->field_len] = '\0';
 }
@@ -705,6 +713,7 @@ static apr_status_t expect_head_start(expect_head_t *head,
 {
     for (;;) {
         apr_status_t rv;
+        int empty;
 
         *n = EXPECT_LINE_START;
         rv = apr_brigade_flatten(bb, start, n);
@@ -718,11 +727,11 @@ static apr_status_t expect_head_start(expect_head_t *head,
         }
         rv = ap_get_brigade(head->f->next, head->more, AP_MODE_GETLINE,
                             head->block, head->readbytes);
-        if (rv != APR_SUCCESS || APR_BRIGADE_EMPTY(head->more)) {
-            APR_BRIGADE_CONCAT(bb, head->more);
+        empty = APR_BRIGADE_EMPTY(head->more);
+        APR_BRIGADE_CONCAT(bb, head->more);
+        if (rv != APR_SUCCESS || empty) {
             return rv;
         }
-        APR_BRIGADE_CONCAT(bb, head->more);
     }
 }
 
@@ -757,36 +766,28 @@ static apr_status_t expect_keep_piece(expect_head_t *head,
 {
     request_rec *r = head->r;
     expect_req_t *req = head->req;
-    apr_size_t limit = r->server->limit_req_fieldsize;
     apr_off_t len = 0;
-    apr_size_t n, skip = 0;
-    char *data;
 
-    if (!req->field) {
-        req->field = apr_palloc(r->pool, limit + EXPECT_FIELD_SLACK + 1);
-    }
     if (more) {
         expect_keep_field(r, req, ", ", 2);
     }
     if (!req->field_too_long
         && apr_brigade_length(bb, 1, &len) == APR_SUCCESS
-        && req->field_len + len <= limit + EXPECT_FIELD_SLACK) {
-        data = req->field + req->field_len;
-        n = (apr_size_t)len;
+        && req->field_len + (apr_size_t)len
+           <= (apr_size_t)r->server->limit_req_fieldsize
+              + EXPECT_FIELD_SLACK) {
+        /* Read in place, then moved over the field name. */
+        char *data = expect_field_end(r, req);
+        apr_size_t n = (apr_size_t)len, skip = 0;
+
         if (apr_brigade_flatten(bb, data, &n) == APR_SUCCESS) {
             if (begins) {
                 for (skip = 7; skip < n && (data[skip] == ' '
                                             || data[skip] == '\t'); skip++)
                     ;
-                memmove(data, data + skip, n - skip);
-                n -= skip;
             }
-            while (n && (data[n - 1] == '\n' || data[n - 1] == '\r')) {
-                n--;
-            }
-            if (req->field_len + n + 2 <= limit) {
-                req->field_len += n;
-                req->field[req->field_len] = '\0';
+            expect_keep_field(r, req, data + skip, n - skip);
+            if (!req->field_too_long) {
                 return APR_SUCCESS;
             }
         }
