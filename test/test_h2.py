@@ -7,10 +7,13 @@ import subprocess
 import pytest
 
 from backend import DELAY
+import pyhttpd
 from conftest import MPM, PROXY_100, skip_without
 
-pytestmark = pytest.mark.skipif(MPM == "prefork",
-                                reason="mod_http2 is inactive under prefork")
+pytestmark = [pytest.mark.skipif(MPM == "prefork", reason="mod_http2 is "
+                                 "inactive under prefork"),
+              pytest.mark.skipif(bool(pyhttpd.lacks("http2")),
+                                 reason=str(pyhttpd.lacks("http2")))]
 
 STATUS = re.compile(r"\[\s*([\d.]+)\] recv \(stream_id=(\d+)\) :status: (\d+)")
 JSON = re.compile(r'\{"[^{}]*\}')
