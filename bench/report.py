@@ -62,16 +62,20 @@ def median(values):
             else (values[n // 2 - 1] + values[n // 2]) / 2)
 
 
+def function_diff(mine, theirs):
+    """Instructions per request by function, one profile minus another."""
+    a, b = by_function(mine), by_function(theirs)
+    return {f: a.get(f, 0) - b.get(f, 0) for f in set(a) | set(b)}
+
+
 def own_rows(c, name, stock):
     """The module's own rows (ATTRIBUTABLE: its functions, the hook
     runners, the merge step, what its head filter calls) added up, run by
     run against the stock run of the same round; their median."""
-    sums = []
-    for mine, theirs in zip(c[name].get("runs_exclusive", []),
-                            c[stock].get("runs_exclusive", [])):
-        a, b = by_function(mine), by_function(theirs)
-        sums.append(sum(a.get(f, 0) - b.get(f, 0) for f in set(a) | set(b)
-                        if ATTRIBUTABLE.match(f)))
+    sums = [sum(v for f, v in function_diff(mine, theirs).items()
+                if ATTRIBUTABLE.match(f))
+            for mine, theirs in zip(c[name].get("runs_exclusive", []),
+                                    c[stock].get("runs_exclusive", []))]
     return median(sums) if sums else None
 
 
@@ -140,17 +144,13 @@ def profile(r):
                if col[0] in c and col[1] in c]
     if len(columns) < 2:
         return missing("callgrind")
-    diffs = []
-    for name, stock, _ in columns:
-        mine, theirs = (by_function(c[name]["exclusive"]),
-                        by_function(c[stock]["exclusive"]))
-        diffs.append({f: mine.get(f, 0) - theirs.get(f, 0)
-                      for f in set(mine) | set(theirs)})
+    diffs = [function_diff(c[name]["exclusive"], c[stock]["exclusive"])
+             for name, stock, _ in columns]
     totals = [c[name]["per_request"] - c[stock]["per_request"]
               for name, stock, _ in columns]
     rows = sorted({f for d in diffs for f, v in d.items()
                    if ATTRIBUTABLE.match(f) and abs(v) >= 2},
-                  key=lambda f: tuple(-d.get(f, 0) for d in diffs))
+                  key=lambda f: tuple(-d.get(f, 0) for d in diffs) + (f,))
     body = [["`%s`" % f] + ["%+.0f" % d.get(f, 0) for d in diffs]
             for f in rows]
     body.append(["all other functions"] + [
@@ -219,10 +219,9 @@ def unknown_parts(r):
     c = r.get("callgrind", {})
     if not all(k in c for k in ("get stock", "get unknown")):
         return missing("callgrind")
-    mine = by_function(c["get unknown"]["exclusive"])
-    theirs = by_function(c["get stock"]["exclusive"])
-    diff = {f: mine.get(f, 0) - theirs.get(f, 0)
-            for f in set(mine) | set(theirs) if ATTRIBUTABLE.match(f)}
+    diff = {f: v for f, v in function_diff(c["get unknown"]["exclusive"],
+                                           c["get stock"]["exclusive"]).items()
+            if ATTRIBUTABLE.match(f)}
     rows, used = [], set()
     for label, pattern in UNKNOWN_PARTS:
         names = {f for f in diff if re.match(pattern, f)}
